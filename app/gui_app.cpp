@@ -1,0 +1,346 @@
+#include "gui_app.hpp"
+
+#include "gui/main_view.hpp"
+#include "gui/theme.hpp"
+
+#include <imgui.h>
+#include <imgui_impl_glfw.h>
+#include <imgui_impl_opengl3.h>
+#include <spdlog/spdlog.h>
+#include <stb_image_write.h>
+
+#if defined(__APPLE__)
+#define GL_SILENCE_DEPRECATION
+#endif
+// GLFW also brings the platform's GL 1.x header: the few GL calls here (clear, viewport, pixel
+// read-back) are GL 1.1, exported by every GL library, so no loader is needed for them.
+#include <GLFW/glfw3.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace lt::app {
+namespace {
+
+// Window size in window units at content scale 1; GLFW scales it to the monitor.
+constexpr int kWindowWidth = 1280;
+constexpr int kWindowHeight = 800;
+// Frames drawn after any input: ImGui settles hover, clicks and layout within a few frames.
+constexpr int kFramesAfterInput = 3;
+// Longest sleep between wake-ups, so live numbers can refresh a few times per second.
+constexpr double kLiveRefreshSeconds = 0.25;
+// GLSL 1.50 runs on both contexts asked for: 3.3 core, and 3.2 core forward-compatible on macOS.
+constexpr const char* kGlslVersion = "#version 150";
+
+int fail(const std::string& what, const std::string& why) {
+  std::cerr << "liketorrent: " << what << ": " << why << '\n';
+  return 1;
+}
+
+// ImGui and spdlog take paths as UTF-8 on every platform.
+std::string utf8(const std::filesystem::path& path) {
+  const std::u8string text = path.u8string();
+  return {text.begin(), text.end()};
+}
+
+// GLFW errors that matter end in a failed call, reported once by its caller; the rest are noise
+// at the default log level.
+void log_glfw_error(int code, const char* description) {
+  spdlog::debug("glfw error {:#x}: {}", code, description);
+}
+
+std::string last_glfw_error() {
+  const char* description = nullptr;
+  glfwGetError(&description);
+  return description != nullptr ? description : "unknown GLFW error";
+}
+
+// Owns glfwInit() .. glfwTerminate().
+class GlfwLibrary {
+ public:
+  GlfwLibrary() : ok_(glfwInit() == GLFW_TRUE) {}
+  ~GlfwLibrary() {
+    if (ok_) glfwTerminate();
+  }
+  GlfwLibrary(const GlfwLibrary&) = delete;
+  GlfwLibrary& operator=(const GlfwLibrary&) = delete;
+
+  [[nodiscard]] bool ok() const noexcept { return ok_; }
+
+ private:
+  bool ok_;
+};
+
+struct WindowDeleter {
+  void operator()(GLFWwindow* window) const { glfwDestroyWindow(window); }
+};
+using WindowPtr = std::unique_ptr<GLFWwindow, WindowDeleter>;
+
+// Owns the ImGui context and its GLFW and OpenGL 3 backends, torn down in reverse order. The
+// context saves imgui.ini when destroyed, so the path string lives here as long as it does.
+class ImGuiSession {
+ public:
+  ImGuiSession(GLFWwindow* window, std::string settings_file)
+      : settings_file_(std::move(settings_file)) {
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = settings_file_.empty() ? nullptr : settings_file_.c_str();
+    io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
+    platform_ = ImGui_ImplGlfw_InitForOpenGL(window, true);
+    renderer_ = platform_ && ImGui_ImplOpenGL3_Init(kGlslVersion);
+  }
+  ~ImGuiSession() {
+    if (renderer_) ImGui_ImplOpenGL3_Shutdown();
+    if (platform_) ImGui_ImplGlfw_Shutdown();
+    ImGui::DestroyContext();
+  }
+  ImGuiSession(const ImGuiSession&) = delete;
+  ImGuiSession& operator=(const ImGuiSession&) = delete;
+
+  [[nodiscard]] bool ok() const noexcept { return renderer_; }
+
+ private:
+  std::string settings_file_;
+  bool platform_ = false;
+  bool renderer_ = false;
+};
+
+// What the GLFW callbacks ask of the frame loop; reached through the window's user pointer.
+struct FrameDemand {
+  int frames_owed = kFramesAfterInput;
+  bool rescale_pending = false;
+};
+
+FrameDemand& demand_of(GLFWwindow* window) {
+  return *static_cast<FrameDemand*>(glfwGetWindowUserPointer(window));
+}
+
+void owe_frames(GLFWwindow* window) {
+  demand_of(window).frames_owed = kFramesAfterInput;
+}
+
+// Every input or window event earns a few frames. Installed before ImGui's backend, which chains
+// to these from its own callbacks.
+void install_wake_callbacks(GLFWwindow* window, FrameDemand& demand) {
+  glfwSetWindowUserPointer(window, &demand);
+  glfwSetCursorPosCallback(window, [](GLFWwindow* w, double, double) { owe_frames(w); });
+  glfwSetMouseButtonCallback(window, [](GLFWwindow* w, int, int, int) { owe_frames(w); });
+  glfwSetScrollCallback(window, [](GLFWwindow* w, double, double) { owe_frames(w); });
+  glfwSetKeyCallback(window, [](GLFWwindow* w, int, int, int, int) { owe_frames(w); });
+  glfwSetCharCallback(window, [](GLFWwindow* w, unsigned int) { owe_frames(w); });
+  glfwSetCursorEnterCallback(window, [](GLFWwindow* w, int) { owe_frames(w); });
+  glfwSetWindowFocusCallback(window, [](GLFWwindow* w, int) { owe_frames(w); });
+  glfwSetWindowRefreshCallback(window, [](GLFWwindow* w) { owe_frames(w); });
+  glfwSetFramebufferSizeCallback(window, [](GLFWwindow* w, int, int) { owe_frames(w); });
+  glfwSetWindowContentScaleCallback(window, [](GLFWwindow* w, float, float) {
+    demand_of(w).rescale_pending = true;
+    owe_frames(w);
+  });
+}
+
+// imgui.ini lives in the data dir; without a usable one the layout is simply not saved.
+std::string settings_file(const std::filesystem::path& data_dir) {
+  if (data_dir.empty()) return {};
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) {
+    spdlog::warn("gui: cannot create {}: {}; the window layout will not be saved", utf8(data_dir),
+                 ec.message());
+    return {};
+  }
+  return utf8(data_dir / "imgui.ini");
+}
+
+// A window that would not fit the primary monitor's work area shrinks to it.
+void fit_to_work_area(GLFWwindow* window) {
+  GLFWmonitor* monitor = glfwGetPrimaryMonitor();
+  if (monitor == nullptr) return;
+  int area_x = 0;
+  int area_y = 0;
+  int area_width = 0;
+  int area_height = 0;
+  glfwGetMonitorWorkarea(monitor, &area_x, &area_y, &area_width, &area_height);
+  int width = 0;
+  int height = 0;
+  glfwGetWindowSize(window, &width, &height);
+  if (area_width <= 0 || area_height <= 0) return;
+  if (width > area_width || height > area_height) {
+    glfwSetWindowSize(window, std::min(width, area_width), std::min(height, area_height));
+  }
+}
+
+WindowPtr create_window() {
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+#if defined(__APPLE__)
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 2);
+  glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
+#else
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+#endif
+  glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+  // Windows and X11 size the window by the monitor's content scale; macOS does it in points.
+  glfwWindowHint(GLFW_SCALE_TO_MONITOR, GLFW_TRUE);
+  WindowPtr window(glfwCreateWindow(kWindowWidth, kWindowHeight, "Like-Torrent", nullptr, nullptr));
+  if (window) fit_to_work_area(window.get());
+  return window;
+}
+
+// Fonts and style for the window's current monitor. The content scale is split into the part
+// the window units already carry (framebuffer density, e.g. Retina) and the part ImGui must
+// apply itself (Windows/X11 DPI settings).
+void apply_scale(GLFWwindow* window, gui::Theme theme) {
+  float content_scale = 1.0F;
+  glfwGetWindowContentScale(window, &content_scale, nullptr);
+  int window_width = 0;
+  int framebuffer_width = 0;
+  glfwGetWindowSize(window, &window_width, nullptr);
+  glfwGetFramebufferSize(window, &framebuffer_width, nullptr);
+  const float density =
+      window_width > 0 && framebuffer_width > 0
+          ? static_cast<float>(framebuffer_width) / static_cast<float>(window_width)
+          : 1.0F;
+  const float ui_scale = content_scale / density;
+  if (!gui::load_fonts(gui::kBaseFontSize * ui_scale, density)) {
+    spdlog::info("gui: no system UI font found; using ImGui's built-in font");
+  }
+  gui::apply_style(theme, ui_scale);
+  spdlog::debug("gui: content scale {}, density {}", content_scale, density);
+}
+
+void render_frame(GLFWwindow* window, gui::MainView& view) {
+  ImGui_ImplOpenGL3_NewFrame();
+  ImGui_ImplGlfw_NewFrame();
+  ImGui::NewFrame();
+  view.draw();
+  ImGui::Render();
+  int width = 0;
+  int height = 0;
+  glfwGetFramebufferSize(window, &width, &height);
+  glViewport(0, 0, width, height);
+  const ImVec4 background = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+  glClearColor(background.x, background.y, background.z, 1.0F);
+  glClear(GL_COLOR_BUFFER_BIT);
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+}
+
+// Writes the frame just rendered (still in the back buffer) as a PNG.
+bool write_screenshot(GLFWwindow* window, const std::filesystem::path& path) {
+  int width = 0;
+  int height = 0;
+  glfwGetFramebufferSize(window, &width, &height);
+  if (width <= 0 || height <= 0) {
+    fail("cannot write screenshot " + utf8(path), "the window has no pixels");
+    return false;
+  }
+  const auto row_bytes = static_cast<std::size_t>(width) * 3;
+  std::vector<unsigned char> pixels(row_bytes * static_cast<std::size_t>(height));
+  glPixelStorei(GL_PACK_ALIGNMENT, 1);
+  glReadBuffer(GL_BACK);
+  glReadPixels(0, 0, width, height, GL_RGB, GL_UNSIGNED_BYTE, pixels.data());
+  // OpenGL's first row is the bottom one, PNG's the top one.
+  for (std::size_t top = 0, bottom = static_cast<std::size_t>(height) - 1; top < bottom;
+       ++top, --bottom) {
+    std::swap_ranges(pixels.begin() + static_cast<std::ptrdiff_t>(top * row_bytes),
+                     pixels.begin() + static_cast<std::ptrdiff_t>((top + 1) * row_bytes),
+                     pixels.begin() + static_cast<std::ptrdiff_t>(bottom * row_bytes));
+  }
+  // Written through a stream so that non-ASCII paths work on Windows too.
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  const auto sink = [](void* context, void* data, int size) {
+    static_cast<std::ofstream*>(context)->write(static_cast<const char*>(data), size);
+  };
+  const bool encoded = out && stbi_write_png_to_func(sink, &out, width, height, 3, pixels.data(),
+                                                     static_cast<int>(row_bytes)) != 0;
+  out.close();
+  if (!encoded || out.fail()) {
+    fail("cannot write screenshot " + utf8(path), "the file cannot be written");
+    return false;
+  }
+  spdlog::info("gui: screenshot {}x{} written to {}", width, height, utf8(path));
+  return true;
+}
+
+// Seconds to sleep when no frame is owed: the live-refresh tick, or less when the screenshot
+// falls due sooner. GLFW needs a positive timeout.
+double wait_seconds(const GuiOptions& options, double running) {
+  if (!options.screenshot) return kLiveRefreshSeconds;
+  return std::clamp(options.screenshot_after - running, 0.001, kLiveRefreshSeconds);
+}
+
+// Runs frames until the window closes, the view asks to quit or the screenshot is taken.
+int run_frames(GLFWwindow* window, FrameDemand& demand, gui::MainView& view,
+               const GuiOptions& options) {
+  const double started = glfwGetTime();
+  int frames_drawn = 0;
+  while (glfwWindowShouldClose(window) == GLFW_FALSE && !view.quit_requested()) {
+    // 1. Poll while input still owes frames; otherwise sleep until input or the next tick.
+    const bool minimised = glfwGetWindowAttrib(window, GLFW_ICONIFIED) == GLFW_TRUE;
+    if (demand.frames_owed > 0 && !minimised) {
+      glfwPollEvents();
+    } else {
+      glfwWaitEventsTimeout(wait_seconds(options, glfwGetTime() - started));
+    }
+
+    // 2. Follow the window to a monitor with another content scale.
+    if (demand.rescale_pending) {
+      demand.rescale_pending = false;
+      ImGui_ImplOpenGL3_DestroyFontsTexture();
+      apply_scale(window, view.theme());
+      ImGui_ImplOpenGL3_CreateFontsTexture();
+    }
+
+    // 3. Draw only when owed a frame or when the screenshot is due (after a settled layout).
+    const bool screenshot_due = options.screenshot.has_value() &&
+                                glfwGetTime() - started >= options.screenshot_after &&
+                                frames_drawn >= kFramesAfterInput;
+    if (minimised || (demand.frames_owed == 0 && !screenshot_due)) continue;
+    render_frame(window, view);
+    ++frames_drawn;
+    demand.frames_owed = std::max(0, demand.frames_owed - 1);
+
+    // 4. The screenshot reads the frame before it is presented, and ends the run.
+    if (screenshot_due) return write_screenshot(window, *options.screenshot) ? 0 : 1;
+    glfwSwapBuffers(window);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int run_gui(const GuiOptions& options) {
+  // 1. Note the command-line requests the window cannot act on yet.
+  for (const std::string& input : options.inputs) {
+    spdlog::info("gui: {} given on the command line; adding torrents is not wired up yet", input);
+  }
+  if (!options.view.empty()) spdlog::info("gui: --view {}: no torrent to show yet", options.view);
+
+  // 2. Start GLFW and open the window with an OpenGL 3 core context, synced to the display.
+  glfwSetErrorCallback(log_glfw_error);
+  const GlfwLibrary glfw;
+  if (!glfw.ok()) return fail("cannot open a window", last_glfw_error());
+  FrameDemand demand;
+  const WindowPtr window = create_window();
+  if (!window) return fail("cannot open a window", last_glfw_error());
+  glfwMakeContextCurrent(window.get());
+  glfwSwapInterval(1);
+  install_wake_callbacks(window.get(), demand);
+
+  // 3. ImGui with its backends, the settings file, and fonts and style for this monitor.
+  const ImGuiSession imgui(window.get(), settings_file(options.data_dir));
+  if (!imgui.ok()) return fail("cannot open a window", "OpenGL 3 is not available");
+  gui::MainView view;
+  apply_scale(window.get(), view.theme());
+
+  // 4. Render on demand until closed, quit or screenshot.
+  return run_frames(window.get(), demand, view, options);
+}
+
+}  // namespace lt::app
