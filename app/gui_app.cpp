@@ -67,7 +67,9 @@ class GlfwLibrary {
  public:
   GlfwLibrary() : ok_(glfwInit() == GLFW_TRUE) {}
   ~GlfwLibrary() {
-    if (ok_) glfwTerminate();
+    if (ok_) {
+      glfwTerminate();
+    }
   }
   GlfwLibrary(const GlfwLibrary&) = delete;
   GlfwLibrary& operator=(const GlfwLibrary&) = delete;
@@ -98,8 +100,12 @@ class ImGuiSession {
     renderer_ = platform_ && ImGui_ImplOpenGL3_Init(kGlslVersion);
   }
   ~ImGuiSession() {
-    if (renderer_) ImGui_ImplOpenGL3_Shutdown();
-    if (platform_) ImGui_ImplGlfw_Shutdown();
+    if (renderer_) {
+      ImGui_ImplOpenGL3_Shutdown();
+    }
+    if (platform_) {
+      ImGui_ImplGlfw_Shutdown();
+    }
     ImGui::DestroyContext();
   }
   ImGuiSession(const ImGuiSession&) = delete;
@@ -148,7 +154,9 @@ void install_wake_callbacks(GLFWwindow* window, FrameDemand& demand) {
 
 // imgui.ini lives in the data dir; without a usable one the layout is simply not saved.
 std::string settings_file(const std::filesystem::path& data_dir) {
-  if (data_dir.empty()) return {};
+  if (data_dir.empty()) {
+    return {};
+  }
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
   if (ec) {
@@ -162,7 +170,9 @@ std::string settings_file(const std::filesystem::path& data_dir) {
 // A window that would not fit the primary monitor's work area shrinks to it.
 void fit_to_work_area(GLFWwindow* window) {
   GLFWmonitor* monitor = glfwGetPrimaryMonitor();
-  if (monitor == nullptr) return;
+  if (monitor == nullptr) {
+    return;
+  }
   int area_x = 0;
   int area_y = 0;
   int area_width = 0;
@@ -171,7 +181,9 @@ void fit_to_work_area(GLFWwindow* window) {
   int width = 0;
   int height = 0;
   glfwGetWindowSize(window, &width, &height);
-  if (area_width <= 0 || area_height <= 0) return;
+  if (area_width <= 0 || area_height <= 0) {
+    return;
+  }
   if (width > area_width || height > area_height) {
     glfwSetWindowSize(window, std::min(width, area_width), std::min(height, area_height));
   }
@@ -189,7 +201,9 @@ WindowPtr create_window() {
   // Windows and X11 size the window by the monitor's content scale; macOS does it in points.
   glfwWindowHint(GLFW_SCALE_TO_MONITOR, GLFW_TRUE);
   WindowPtr window(glfwCreateWindow(kWindowWidth, kWindowHeight, "Like-Torrent", nullptr, nullptr));
-  if (window) fit_to_work_area(window.get());
+  if (window) {
+    fit_to_work_area(window.get());
+  }
   return window;
 }
 
@@ -271,7 +285,9 @@ bool write_screenshot(GLFWwindow* window, const std::filesystem::path& path) {
 // Seconds to sleep when no frame is owed: the live-refresh tick, or less when the screenshot
 // falls due sooner. GLFW needs a positive timeout.
 double wait_seconds(const GuiOptions& options, double running) {
-  if (!options.screenshot) return kLiveRefreshSeconds;
+  if (!options.screenshot) {
+    return kLiveRefreshSeconds;
+  }
   return std::clamp(options.screenshot_after - running, 0.001, kLiveRefreshSeconds);
 }
 
@@ -301,13 +317,17 @@ int run_frames(GLFWwindow* window, FrameDemand& demand, gui::MainView& view,
     const bool screenshot_due = options.screenshot.has_value() &&
                                 glfwGetTime() - started >= options.screenshot_after &&
                                 frames_drawn >= kFramesAfterInput;
-    if (minimised || (demand.frames_owed == 0 && !screenshot_due)) continue;
+    if (minimised || (demand.frames_owed == 0 && !screenshot_due)) {
+      continue;
+    }
     render_frame(window, view);
     ++frames_drawn;
     demand.frames_owed = std::max(0, demand.frames_owed - 1);
 
     // 4. The screenshot reads the frame before it is presented, and ends the run.
-    if (screenshot_due) return write_screenshot(window, *options.screenshot) ? 0 : 1;
+    if (screenshot_due) {
+      return write_screenshot(window, *options.screenshot) ? 0 : 1;
+    }
     glfwSwapBuffers(window);
   }
   return 0;
@@ -320,22 +340,30 @@ int run_gui(const GuiOptions& options) {
   for (const std::string& input : options.inputs) {
     spdlog::info("gui: {} given on the command line; adding torrents is not wired up yet", input);
   }
-  if (!options.view.empty()) spdlog::info("gui: --view {}: no torrent to show yet", options.view);
+  if (!options.view.empty()) {
+    spdlog::info("gui: --view {}: no torrent to show yet", options.view);
+  }
 
   // 2. Start GLFW and open the window with an OpenGL 3 core context, synced to the display.
   glfwSetErrorCallback(log_glfw_error);
   const GlfwLibrary glfw;
-  if (!glfw.ok()) return fail("cannot open a window", last_glfw_error());
+  if (!glfw.ok()) {
+    return fail("cannot open a window", last_glfw_error());
+  }
   FrameDemand demand;
   const WindowPtr window = create_window();
-  if (!window) return fail("cannot open a window", last_glfw_error());
+  if (!window) {
+    return fail("cannot open a window", last_glfw_error());
+  }
   glfwMakeContextCurrent(window.get());
   glfwSwapInterval(1);
   install_wake_callbacks(window.get(), demand);
 
   // 3. ImGui with its backends, the settings file, and fonts and style for this monitor.
   const ImGuiSession imgui(window.get(), settings_file(options.data_dir));
-  if (!imgui.ok()) return fail("cannot open a window", "OpenGL 3 is not available");
+  if (!imgui.ok()) {
+    return fail("cannot open a window", "OpenGL 3 is not available");
+  }
   gui::MainView view;
   apply_scale(window.get(), view.theme());
 

@@ -223,6 +223,11 @@ Document decode(std::string_view input, const Limits& limits) {
   return doc;
 }
 
+Node::Node(std::int64_t v, std::string_view raw) : value_(v), raw_(raw) {}
+Node::Node(std::string_view v, std::string_view raw) : value_(v), raw_(raw) {}
+Node::Node(List v, std::string_view raw) : value_(std::move(v)), raw_(raw) {}
+Node::Node(Dict v, std::string_view raw) : value_(std::move(v)), raw_(raw) {}
+
 const Node* Node::find(std::string_view key) const {
   if (!is_dict()) return nullptr;
   for (const DictEntry& e : as_dict()) {

@@ -26,7 +26,7 @@ constexpr std::array<Column, 9> kColumns = {{
     {"Size", 5.5F, kFixed},
     {"Progress", 8.0F, kFixed},
     {"State", 6.5F, kFixed},
-    {"Seeds/Peers", 6.5F, kFixed},
+    {"Seeds/Peers", 7.0F, kFixed},
     {"Down", 6.0F, kFixed | ImGuiTableColumnFlags_PreferSortDescending},
     {"Up", 6.0F, kFixed | ImGuiTableColumnFlags_PreferSortDescending},
     {"ETA", 5.0F, kFixed},
@@ -93,11 +93,15 @@ void MainView::draw() {
 }
 
 void MainView::handle_shortcuts() {
-  if (shortcut_pressed('Q')) quit_requested_ = true;
+  if (shortcut_pressed('Q')) {
+    quit_requested_ = true;
+  }
 }
 
 void MainView::draw_menu_bar() {
-  if (!ImGui::BeginMenuBar()) return;
+  if (!ImGui::BeginMenuBar()) {
+    return;
+  }
   // Items whose feature is not built yet are shown disabled, so the menus keep their final shape.
   constexpr bool kUnavailable = false;
   if (ImGui::BeginMenu("File")) {
@@ -105,7 +109,9 @@ void MainView::draw_menu_bar() {
     ImGui::MenuItem("Add magnet...", nullptr, false, kUnavailable);
     ImGui::MenuItem("Create torrent...", nullptr, false, kUnavailable);
     ImGui::Separator();
-    if (ImGui::MenuItem("Quit", shortcut_label('Q').c_str())) quit_requested_ = true;
+    if (ImGui::MenuItem("Quit", shortcut_label('Q').c_str())) {
+      quit_requested_ = true;
+    }
     ImGui::EndMenu();
   }
   if (ImGui::BeginMenu("Tracker")) {
@@ -125,7 +131,9 @@ void MainView::draw_menu_bar() {
     ImGui::EndMenu();
   }
   if (ImGui::BeginMenu("Help")) {
-    if (ImGui::MenuItem("About Like-Torrent")) about_requested_ = true;
+    if (ImGui::MenuItem("About Like-Torrent")) {
+      about_requested_ = true;
+    }
     ImGui::EndMenu();
   }
   ImGui::EndMenuBar();
@@ -153,10 +161,14 @@ void MainView::draw_torrent_table(float height) {
                           ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersOuter |
                           ImGuiTableFlags_BordersV | ImGuiTableFlags_ScrollY;
   // Column lines through an empty body would cross the hint drawn there.
-  if (row_count == 0) flags |= ImGuiTableFlags_NoBordersInBody;
+  if (row_count == 0) {
+    flags |= ImGuiTableFlags_NoBordersInBody;
+  }
   const ImVec2 top_left = ImGui::GetCursorScreenPos();
   const ImVec2 size(ImGui::GetContentRegionAvail().x, height);
-  if (!ImGui::BeginTable("torrents", static_cast<int>(kColumns.size()), flags, size)) return;
+  if (!ImGui::BeginTable("torrents", static_cast<int>(kColumns.size()), flags, size)) {
+    return;
+  }
 
   ImGui::TableSetupScrollFreeze(0, 1);
   for (const Column& column : kColumns) {
@@ -172,7 +184,9 @@ void MainView::draw_torrent_table(float height) {
     specs->SpecsDirty = false;
   }
   ImGui::EndTable();
-  if (row_count > 0) return;
+  if (row_count > 0) {
+    return;
+  }
 
   // The empty list explains how to fill it, centred in the table.
   const char* hint =
@@ -195,7 +209,9 @@ void MainView::draw_status_bar() {
 void MainView::draw_about_window() {
   const ImGuiViewport* viewport = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(viewport->GetCenter(), ImGuiCond_Appearing, ImVec2(0.5F, 0.5F));
-  if (!ImGui::BeginPopupModal(kAboutPopup, nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
+  if (!ImGui::BeginPopupModal(kAboutPopup, nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
+    return;
+  }
   ImGui::Text("Like-Torrent %s", LT_VERSION);
   ImGui::TextUnformatted("A BitTorrent client with a built-in HTTP tracker.");
   ImGui::Spacing();

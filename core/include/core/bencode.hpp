@@ -57,10 +57,11 @@ class Node {
   enum class Type : std::uint8_t { integer, string, list, dict };
 
   Node() = default;
-  Node(std::int64_t v, std::string_view raw) : value_(v), raw_(raw) {}
-  Node(std::string_view v, std::string_view raw) : value_(v), raw_(raw) {}
-  Node(List v, std::string_view raw) : value_(std::move(v)), raw_(raw) {}
-  Node(Dict v, std::string_view raw) : value_(std::move(v)), raw_(raw) {}
+  // Defined out of line: DictEntry is still incomplete here, and building the variant needs it.
+  Node(std::int64_t v, std::string_view raw);
+  Node(std::string_view v, std::string_view raw);
+  Node(List v, std::string_view raw);
+  Node(Dict v, std::string_view raw);
 
   [[nodiscard]] Type type() const noexcept { return static_cast<Type>(value_.index()); }
   [[nodiscard]] bool is_int() const noexcept { return type() == Type::integer; }
