@@ -153,8 +153,9 @@ std::size_t extension_start(std::string_view name) noexcept {
 std::size_t cut_at_boundary(std::string_view text, std::size_t max) noexcept {
   if (text.size() <= max) return text.size();
   std::size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0u) == 0x80u)
-    --cut;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0u) == 0x80u) {
+    --cut;  // step back over continuation bytes to the start of the character
+  }
   return cut;
 }
 
@@ -352,8 +353,9 @@ std::size_t make_paths_unique(std::vector<std::string>& paths, std::size_t max_r
   }
 
   // Only now, since the trie's keys view the original strings.
-  for (auto& [index, renamed] : renames)
+  for (auto& [index, renamed] : renames) {
     paths[index] = std::move(renamed);
+  }
   return renames.size();
 }
 
