@@ -70,7 +70,8 @@ int run_create(const CreateArgs& args) {
   request.threads = args.threads;
   if (!args.piece_size.empty()) {
     const auto size = parse_size(args.piece_size);
-    if (!size) throw UsageError("--piece-size: not a size: \"" + args.piece_size + "\"");
+    if (!size || *size == 0)
+      throw UsageError("--piece-size: not a size: \"" + args.piece_size + "\"");
     request.piece_length = *size;
   }
   request.options.trackers = tracker_tiers(args.trackers);

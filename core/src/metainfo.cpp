@@ -438,19 +438,26 @@ Metainfo parse_metainfo(std::string_view torrent, const ParseLimits& limits) {
   if (!m.multi_file) {
     m.files.front().path = m.name;
   } else {
+    // Pad files are never written to disk, and creators reuse one path for all pads of a size
+    // (libtorrent: ".pad/N"), so only real files take part in de-duplication.
     std::vector<std::string> paths;
+    std::vector<std::size_t> real_files;
     paths.reserve(m.files.size());
-    for (const FileEntry& f : m.files)
-      paths.push_back(f.path);
+    for (std::size_t i = 0; i < m.files.size(); ++i) {
+      if (m.files[i].pad) continue;
+      paths.push_back(m.files[i].path);
+      real_files.push_back(i);
+    }
     try {
       m.renamed_files = make_paths_unique(paths, limits.max_renamed_files);
     } catch (const std::length_error&) {
       fail(MetainfoErrc::too_many_duplicate_names);
     }
-    for (std::size_t i = 0; i < paths.size(); ++i) {
-      if (paths[i] != m.files[i].path) {
-        m.warnings.push_back("file \"" + m.files[i].path + "\" renamed to \"" + paths[i] + "\"");
-        m.files[i].path = std::move(paths[i]);
+    for (std::size_t k = 0; k < paths.size(); ++k) {
+      FileEntry& f = m.files[real_files[k]];
+      if (paths[k] != f.path) {
+        m.warnings.push_back("file \"" + f.path + "\" renamed to \"" + paths[k] + "\"");
+        f.path = std::move(paths[k]);
       }
     }
   }

@@ -30,7 +30,8 @@ Value multi_file_info(std::vector<std::vector<std::string>> paths, std::int64_t 
     Value entry = Value::dict();
     entry["length"] = size;
     Value list = Value::list();
-    for (const auto& e : p) list.push_back(e);
+    for (const auto& e : p)
+      list.push_back(e);
     entry["path"] = std::move(list);
     files.push_back(std::move(entry));
   }
@@ -69,8 +70,8 @@ TEST(Metainfo, ParsesAMinimalTorrent) {
 
 TEST(Metainfo, InfoHashCoversTheOriginalBytesEvenWhenUnsorted) {
   // "name" before "length": a re-encoding would sort them and change the hash.
-  const std::string info = "d4:name1:x6:lengthi5e12:piece lengthi16384e6:pieces20:" +
-                           std::string(20, 'h') + "e";
+  const std::string info =
+      "d4:name1:x6:lengthi5e12:piece lengthi16384e6:pieces20:" + std::string(20, 'h') + "e";
   const std::string bytes = "d4:info" + info + "e";
   const Metainfo m = parse_metainfo(bytes);
   EXPECT_EQ(m.info_hash, Sha1::digest(info));
@@ -118,7 +119,8 @@ TEST(Metainfo, HugeSizesAreRefusedBeforeAllocation) {
 
 TEST(Metainfo, FileCountIsCapped) {
   std::vector<std::vector<std::string>> paths;
-  for (int i = 0; i < 20; ++i) paths.push_back({"f" + std::to_string(i)});
+  for (int i = 0; i < 20; ++i)
+    paths.push_back({"f" + std::to_string(i)});
   ParseLimits limits;
   limits.max_files = 10;
   try {
@@ -147,7 +149,8 @@ TEST(Metainfo, HostilePathsNeverEscapeTheRoot) {
       {"/abs"},
       {"C:", "win"},
       {std::string("nul\0byte", 8)},
-      {"ctl\x1b" "esc"},
+      {"ctl\x1b"
+       "esc"},
       {"CON"},
       {"trail. . "},
   })));
@@ -156,7 +159,8 @@ TEST(Metainfo, HostilePathsNeverEscapeTheRoot) {
     EXPECT_NE(f.path.front(), '/') << f.path;
     EXPECT_EQ(f.path.find('\\'), std::string::npos) << f.path;
     EXPECT_EQ(f.path.find(':'), std::string::npos) << f.path;
-    for (const char c : f.path) EXPECT_GE(static_cast<unsigned char>(c), 0x20u) << f.path;
+    for (const char c : f.path)
+      EXPECT_GE(static_cast<unsigned char>(c), 0x20u) << f.path;
   }
   EXPECT_EQ(m.files[0].path, "etc/passwd");
   EXPECT_EQ(m.files[6].path, "CON_");
@@ -216,6 +220,37 @@ TEST(Metainfo, PrivateFlagAndPieceHash) {
   EXPECT_TRUE(m.is_private);
   EXPECT_EQ(m.piece_hash(PieceIndex(1)).view(), std::string(20, 'b'));
   EXPECT_THROW((void)m.piece_hash(PieceIndex(2)), std::out_of_range);
+}
+
+TEST(Metainfo, PadFilesSharingOnePathAreNotRenamed) {
+  // libtorrent names every pad of one size ".pad/N"; 150 of them must not count as duplicates.
+  Value info = Value::dict();
+  info["name"] = "root";
+  info["piece length"] = 16384;
+  Value files = Value::list();
+  for (int i = 0; i < 150; ++i) {
+    Value real = Value::dict();
+    real["length"] = 1000;
+    Value p = Value::list();
+    p.push_back("f" + std::to_string(i));
+    real["path"] = std::move(p);
+    files.push_back(std::move(real));
+    Value pad = Value::dict();
+    pad["length"] = 15384;
+    pad["attr"] = "p";
+    Value pp = Value::list();
+    pp.push_back(".pad");
+    pp.push_back("15384");
+    pad["path"] = std::move(pp);
+    files.push_back(std::move(pad));
+  }
+  info["files"] = std::move(files);
+  info["pieces"] = std::string(150 * 20, 'h');
+  const Metainfo m = parse_metainfo(torrent(std::move(info)));
+  EXPECT_EQ(m.renamed_files, 0u);
+  EXPECT_TRUE(m.warnings.empty());
+  EXPECT_EQ(m.files[1].path, ".pad/15384");
+  EXPECT_EQ(m.files[299].path, ".pad/15384");
 }
 
 }  // namespace
