@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/hex.hpp"
+#include "core/utf8.hpp"
 
 namespace lt {
 namespace {
@@ -15,13 +16,6 @@ namespace {
 constexpr std::string_view kScheme = "magnet:";
 constexpr std::string_view kBtihPrefix = "urn:btih:";
 constexpr std::string_view kBtmhPrefix = "urn:btmh:";
-
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool is_digit(char c) noexcept {
   return c >= '0' && c <= '9';
@@ -53,16 +47,11 @@ bool starts_with_ci(std::string_view text, std::string_view prefix) noexcept {
   return true;
 }
 
-// Length in bytes of the Unicode Cc character starting at text[i] in UTF-8, or 0: C0 controls,
-// DEL, and C1 controls (U+0080..U+009F, encoded C2 80..C2 9F, which includes NEL U+0085).
+// Length in bytes of the Unicode Cc character starting at text[i] in UTF-8, or 0 (C0 controls,
+// DEL, and C1 controls such as NEL U+0085; bytes that are not UTF-8 are not controls).
 std::size_t control_length(std::string_view text, std::size_t i) noexcept {
-  const auto b = static_cast<unsigned char>(text[i]);
-  if (b < 0x20 || b == 0x7f) return 1;
-  if (b == 0xc2 && i + 1 < text.size()) {
-    const auto next = static_cast<unsigned char>(text[i + 1]);
-    if (next >= 0x80 && next <= 0x9f) return 2;
-  }
-  return 0;
+  const Utf8Char c = decode_utf8(text, i);
+  return c.valid && is_control(c.code_point) ? c.length : 0;
 }
 
 bool has_control(std::string_view text) noexcept {
@@ -149,7 +138,7 @@ bool valid_host_char(char c) noexcept {
 }
 
 bool valid_v6_char(char c) noexcept {
-  return hex_value(c) >= 0 || c == ':' || c == '.';
+  return hex_digit_value(c) >= 0 || c == ':' || c == '.';
 }
 
 // "host:port" or "[v6]:port": a shape check, not full address validation; the engine resolves
@@ -196,8 +185,8 @@ std::optional<std::string> percent_decode(std::string_view text) {
       continue;
     }
     if (i + 2 >= text.size()) return std::nullopt;  // truncated escape such as "%4"
-    const int hi = hex_value(text[i + 1]);
-    const int lo = hex_value(text[i + 2]);
+    const int hi = hex_digit_value(text[i + 1]);
+    const int lo = hex_digit_value(text[i + 2]);
     if (hi < 0 || lo < 0) return std::nullopt;
     out.push_back(static_cast<char>((hi << 4) | lo));
     i += 2;

@@ -1,5 +1,7 @@
 #include "core/path_sanitize.hpp"
 
+#include "core/utf8.hpp"
+
 #include <array>
 #include <cstdint>
 #include <deque>
@@ -17,59 +19,6 @@ constexpr char kReplacement = '_';
 // An extension longer than this is more likely part of the name ("notes.from_the_meeting") than
 // a type; keeping it whole while cutting or renaming would leave too little of the stem.
 constexpr std::size_t kMaxKeptExtensionBytes = 10;
-
-struct Decoded {
-  char32_t code_point = 0;
-  std::size_t length = 1;  // bytes consumed, at least 1 so callers always make progress
-  bool valid = false;
-};
-
-// Decodes the UTF-8 sequence at text[pos] following the well-formed table of Unicode chapter 3
-// (Table 3-7), which rules out overlong forms, surrogates and values above U+10FFFF by
-// restricting the second byte. A broken sequence consumes its maximal subpart only: the lead
-// byte plus the continuation bytes that were still acceptable, so the byte that broke it is
-// decoded afresh.
-Decoded decode_utf8(std::string_view text, std::size_t pos) noexcept {
-  const auto byte_at = [text](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-  const unsigned char lead = byte_at(pos);
-  if (lead < 0x80) return {lead, 1, true};
-
-  std::size_t continuation = 0;
-  unsigned char second_min = 0x80;
-  unsigned char second_max = 0xBF;
-  char32_t code_point = 0;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    continuation = 1;
-    code_point = lead & 0x1Fu;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    continuation = 2;
-    code_point = lead & 0x0Fu;
-    if (lead == 0xE0) second_min = 0xA0;  // below is overlong
-    if (lead == 0xED) second_max = 0x9F;  // above is a UTF-16 surrogate
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    continuation = 3;
-    code_point = lead & 0x07u;
-    if (lead == 0xF0) second_min = 0x90;  // below is overlong
-    if (lead == 0xF4) second_max = 0x8F;  // above is beyond U+10FFFF
-  } else {
-    return {0, 1, false};  // stray continuation byte, C0/C1 (always overlong) or F5-FF
-  }
-
-  for (std::size_t i = 1; i <= continuation; ++i) {
-    if (pos + i >= text.size()) return {0, i, false};
-    const unsigned char b = byte_at(pos + i);
-    const unsigned char min = i == 1 ? second_min : static_cast<unsigned char>(0x80);
-    const unsigned char max = i == 1 ? second_max : static_cast<unsigned char>(0xBF);
-    if (b < min || b > max) return {0, i, false};
-    code_point = (code_point << 6) | (b & 0x3Fu);
-  }
-  return {code_point, continuation + 1, true};
-}
-
-// Unicode general category Cc.
-bool is_control(char32_t cp) noexcept {
-  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
-}
 
 // Separators (only reachable through sanitize_path_element called directly) and the characters
 // Windows refuses in file names.
@@ -176,7 +125,7 @@ std::string map_characters(std::string_view element) {
   out.reserve(element.size());
   std::size_t pos = 0;
   while (pos < element.size()) {
-    const Decoded d = decode_utf8(element, pos);
+    const Utf8Char d = decode_utf8(element, pos);
     if (!d.valid || is_control(d.code_point) || is_forbidden_ascii(d.code_point)) {
       out.push_back(kReplacement);
     } else if (!is_invisible_format(d.code_point)) {

@@ -34,8 +34,14 @@ TEST(JsonWriter, KeepsValidUtf8AndReplacesInvalidBytes) {
   j.value("\xc3\xbc\xe6\x97\xa5\xf0\x9f\x98\x80");  // ü 日 😀
   EXPECT_EQ(j.str(), "\"\xc3\xbc\xe6\x97\xa5\xf0\x9f\x98\x80\"");
   JsonWriter bad;
-  bad.value("a\xff" "b\xc0\xaf" "c\xed\xa0\x80");  // invalid byte, overlong, surrogate
-  EXPECT_EQ(bad.str(), "\"a\xef\xbf\xbd" "b\xef\xbf\xbd\xef\xbf\xbd" "c\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
+  bad.value(
+      "a\xff"
+      "b\xc0\xaf"
+      "c\xed\xa0\x80");  // invalid byte, overlong, surrogate
+  EXPECT_EQ(bad.str(),
+            "\"a\xef\xbf\xbd"
+            "b\xef\xbf\xbd\xef\xbf\xbd"
+            "c\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
 }
 
 }  // namespace

@@ -10,6 +10,9 @@
 
 namespace lt {
 
+// Value of one hex digit (either case), or -1.
+[[nodiscard]] int hex_digit_value(char c) noexcept;
+
 // Lowercase hex of the bytes.
 [[nodiscard]] std::string to_hex(std::span<const std::uint8_t> bytes);
 
