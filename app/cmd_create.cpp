@@ -130,13 +130,15 @@ void add_create_command(CLI::App& cli, const GlobalOptions& /*global*/, CommandR
                   "File or folder to share; several make one multi-file torrent")
       ->required();
   cmd->add_option("-t,--tracker", args->trackers,
-                  "Tracker announce URL; repeat for more tiers, commas for one tier");
+                  "Tracker announce URL; repeat for more tiers, commas for one tier")
+      ->allow_extra_args(false);  // one URL per -t, so `-t URL PATH` keeps PATH positional
   cmd->add_option("-o,--output", args->output, "Output file (default: ./NAME.torrent)");
   cmd->add_option("--piece-size", args->piece_size, "Piece size: bytes or 256K/1M (default: auto)");
   cmd->add_flag("--private", args->is_private, "Private torrent (BEP 27: trackers only)");
   cmd->add_option("--comment", args->comment, "Comment stored in the torrent");
   cmd->add_option("--name", args->name, "Name of the torrent (the root folder for several paths)");
-  cmd->add_option("--web-seed", args->web_seeds, "Web seed URL (BEP 19); repeatable");
+  cmd->add_option("--web-seed", args->web_seeds, "Web seed URL (BEP 19); repeatable")
+      ->allow_extra_args(false);
   cmd->add_flag("--no-date", args->no_date, "Leave out the creation date (reproducible output)");
   cmd->add_option("--threads", args->threads, "Hashing threads (default: all cores)");
   cmd->callback([args, &runner] { runner = [args] { return run_create(*args); }; });

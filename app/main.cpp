@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
   cli.fallthrough();
   std::string data_dir;
   cli.add_option("--data-dir", data_dir, "Where the database, settings and logs live")
-      ->configurable(false);
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // the last one given wins
   cli.add_flag("-v,--verbose", global.verbose, "Log more");
   const CommandRunner open_window = add_gui_command(cli, global, runner);
   add_create_command(cli, global, runner);

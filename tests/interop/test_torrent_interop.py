@@ -505,6 +505,28 @@ def case_create_multi(tmp):
     eq(mine["multi_file"], True, "multi_file")
 
 
+def case_option_order(tmp):
+    """Options may come before, between and after the paths (DESIGN.md section 4), a global
+    --data-dir included; several paths without --name take the root name from -o's stem."""
+    need("libtorrent")
+    rnd = random.Random(11)
+    a = os.path.join(tmp, "a.txt")
+    b = os.path.join(tmp, "b.txt")
+    write(a, rand_bytes(rnd, 5000))
+    write(b, rand_bytes(rnd, 7000))
+    out = os.path.join(tmp, "out.torrent")
+    ours_ok("--data-dir", os.path.join(tmp, "dd1"), "create", "-t", ANNOUNCE, a,
+            "--web-seed", "http://127.0.0.1:4/ws/", b, "-t", "udp://127.0.0.1:2/a", "-o", out,
+            "--data-dir", os.path.join(tmp, "dd2"))
+    mine = ours_info(out)
+    eq(mine["name"], "out", "root folder named after -o")
+    eq(sorted(f["path"] for f in mine["files"]), ["a.txt", "b.txt"], "both paths, not eaten by -t")
+    eq(mine["trackers"], [[ANNOUNCE], ["udp://127.0.0.1:2/a"]], "one tier per -t")
+    eq(mine["web_seeds"], ["http://127.0.0.1:4/ws/"], "web seed")
+    ti = lt.torrent_info(out)
+    eq(str(ti.info_hashes().v1), mine["info_hash"], "libtorrent agrees on the info-hash")
+
+
 def case_create_options(tmp):
     need("transmission-show", "libtorrent")
     src = os.path.join(tmp, "src")
@@ -745,6 +767,7 @@ CASES = {
     "create_folder": case_create_folder,
     "create_multi": case_create_multi,
     "create_options": case_create_options,
+    "option_order": case_option_order,
     "read_transmission": case_read_transmission,
     "read_mktorrent": case_read_mktorrent,
     "read_libtorrent": case_read_libtorrent,
