@@ -432,8 +432,10 @@ Metainfo parse_metainfo(std::string_view torrent, const ParseLimits& limits) {
   const std::string_view raw_name = name->as_string();
   const std::vector<std::string_view> name_elements{raw_name};
   m.name = join_path(sanitize_path(name_elements));
-  // The name is one folder or file: keep separators that survived splitting out of it.
+  // The name is one folder or file: join what splitting made of it with '_', then sanitise the
+  // joined element again so it obeys the element rules too (255 bytes, trailing dots, devices).
   std::replace(m.name.begin(), m.name.end(), '/', '_');
+  m.name = sanitize_path_element(m.name);
   if (m.name.empty()) m.name = m.info_hash.hex();
   if (!m.multi_file) {
     m.files.front().path = m.name;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "core/bencode.hpp"
+#include "core/path_sanitize.hpp"
 
 namespace lt {
 namespace {
@@ -173,6 +174,16 @@ TEST(Metainfo, NameWithSeparatorsBecomesOneElement) {
   const Metainfo m = parse_metainfo(torrent(std::move(info)));
   EXPECT_EQ(m.name.find('/'), std::string::npos);
   EXPECT_EQ(m.name.find(".."), std::string::npos);
+  EXPECT_EQ(m.files.front().path, m.name);
+}
+
+TEST(Metainfo, LongNameWithSeparatorsStaysWithinOneElement) {
+  // Each piece of a split name is cut to 255 bytes; the joined name must be cut as well.
+  Value info = single_file_info();
+  info["name"] = std::string(200, 'a') + "/" + std::string(200, 'b') + ".txt";
+  const Metainfo m = parse_metainfo(torrent(std::move(info)));
+  EXPECT_LE(m.name.size(), kMaxPathElementBytes);
+  EXPECT_TRUE(m.name.ends_with(".txt"));
   EXPECT_EQ(m.files.front().path, m.name);
 }
 

@@ -3,13 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <array>
-#include <cstdint>
 #include <random>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_set>
 #include <vector>
+
+#include "support/path_invariants.hpp"
 
 namespace {
 
@@ -20,90 +21,15 @@ Strings sanitize(std::vector<std::string_view> elements) {
   return lt::sanitize_path(elements);
 }
 
-// Independent of the implementation's decoder on purpose: a shared bug would hide itself.
-bool is_valid_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto b0 = static_cast<unsigned char>(s[i]);
-    std::size_t n = 0;
-    std::uint32_t cp = 0;
-    std::uint32_t min = 0;
-    if (b0 < 0x80) {
-      ++i;
-      continue;
-    }
-    if ((b0 & 0xE0) == 0xC0) {
-      n = 1, cp = b0 & 0x1Fu, min = 0x80;
-    } else if ((b0 & 0xF0) == 0xE0) {
-      n = 2, cp = b0 & 0x0Fu, min = 0x800;
-    } else if ((b0 & 0xF8) == 0xF0) {
-      n = 3, cp = b0 & 0x07u, min = 0x10000;
-    } else {
-      return false;
-    }
-    if (i + n >= s.size()) return false;  // truncated
-    for (std::size_t k = 1; k <= n; ++k) {
-      const auto b = static_cast<unsigned char>(s[i + k]);
-      if ((b & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (b & 0x3Fu);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += n + 1;
-  }
-  return true;
-}
+static_assert(lt::test::kMaxElementBytes == lt::kMaxPathElementBytes);
 
-// Code points of valid UTF-8 (only called after is_valid_utf8).
-std::vector<std::uint32_t> code_points(std::string_view s) {
-  std::vector<std::uint32_t> out;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto b0 = static_cast<unsigned char>(s[i]);
-    const std::size_t n = b0 < 0x80 ? 0 : (b0 & 0xE0) == 0xC0 ? 1 : (b0 & 0xF0) == 0xE0 ? 2 : 3;
-    std::uint32_t cp = n == 0 ? b0 : n == 1 ? (b0 & 0x1Fu) : n == 2 ? (b0 & 0x0Fu) : (b0 & 0x07u);
-    for (std::size_t k = 1; k <= n; ++k) {
-      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3Fu);
-    }
-    out.push_back(cp);
-    i += n + 1;
-  }
-  return out;
-}
-
-bool is_device_name(std::string_view name) {
-  std::string base(name.substr(0, name.find('.')));
-  while (!base.empty() && base.back() == ' ')
-    base.pop_back();
-  for (char& c : base) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  }
-  if (base == "CON" || base == "PRN" || base == "AUX" || base == "NUL") return true;
-  return base.size() == 4 && (base.starts_with("COM") || base.starts_with("LPT")) &&
-         base[3] >= '0' && base[3] <= '9';
-}
-
-// Every rule of the header that can be checked on an output element alone.
+// Every rule of the header that can be checked on an output element alone, and the element is a
+// fixed point of sanitize_path_element().
 ::testing::AssertionResult is_safe_element(std::string_view e) {
-  auto fail = [&](const char* why) {
+  auto fail = [&](std::string_view why) {
     return ::testing::AssertionFailure() << why << ": \"" << e << "\" (" << e.size() << " bytes)";
   };
-  if (e.empty()) return fail("empty");
-  if (e == "." || e == "..") return fail("dot name");
-  if (e.size() > lt::kMaxPathElementBytes) return fail("too long");
-  if (!is_valid_utf8(e)) return fail("invalid UTF-8");
-  if (e.back() == '.' || e.back() == ' ') return fail("trailing dot or space");
-  if (is_device_name(e)) return fail("device name");
-  for (const std::uint32_t cp : code_points(e)) {
-    if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) return fail("control character");
-    if (cp < 0x80 &&
-        std::string_view("/\\<>:\"|?*").find(static_cast<char>(cp)) != std::string_view::npos) {
-      return fail("separator or Windows-forbidden character");
-    }
-    if (cp == 0x061C || (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) ||
-        cp == 0x2060 || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xFEFF) {
-      return fail("bidi or zero-width character");
-    }
-  }
+  if (const std::string why = lt::test::element_violation(e); !why.empty()) return fail(why);
   if (lt::sanitize_path_element(e) != e) return fail("not a fixed point");
   return ::testing::AssertionSuccess();
 }
@@ -331,21 +257,21 @@ TEST(PathSanitize, LongElementsAreCutAtCharacterBoundaries) {
     japanese += "\xE6\x97\xA5";  // 300 bytes of 日
   const std::string cut = lt::sanitize_path_element(japanese);
   EXPECT_EQ(cut, japanese.substr(0, 255));  // 85 whole characters
-  EXPECT_TRUE(is_valid_utf8(cut));
+  EXPECT_TRUE(lt::test::is_valid_utf8(cut));
 
   std::string accents;
   for (int i = 0; i < 150; ++i)
     accents += "\xC3\xA9";  // 300 bytes of é
   const std::string cut2 = lt::sanitize_path_element(accents + ".mkv");
   EXPECT_EQ(cut2, accents.substr(0, 250) + ".mkv");  // 251 would split a character
-  EXPECT_TRUE(is_valid_utf8(cut2));
+  EXPECT_TRUE(lt::test::is_valid_utf8(cut2));
 
   std::string emoji;
   for (int i = 0; i < 80; ++i)
     emoji += "\xF0\x9F\x98\x80";  // 320 bytes
   const std::string cut3 = lt::sanitize_path_element(emoji);
   EXPECT_EQ(cut3.size(), 252u);
-  EXPECT_TRUE(is_valid_utf8(cut3));
+  EXPECT_TRUE(lt::test::is_valid_utf8(cut3));
 }
 
 TEST(PathSanitize, CuttingReappliesTheOtherRules) {
