@@ -32,9 +32,7 @@ void print_error(const std::string& message) {
   std::fprintf(stderr, "liketorrent: %s\n", message.c_str());
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run_cli(int argc, char** argv) {
   using namespace lt::app;
 
   // 1. Logging: warnings and errors on stderr; -v for the details.
@@ -91,4 +89,18 @@ int main(int argc, char** argv) {
     print_error(e.what());
     return kExitRuntimeFailure;
   }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Nothing escapes main: a failure even while setting up logging is one line and exit 1.
+  try {
+    return run_cli(argc, argv);
+  } catch (const std::exception& e) {
+    print_error(e.what());
+  } catch (...) {
+    print_error("unexpected failure");
+  }
+  return lt::app::kExitRuntimeFailure;
 }

@@ -5,8 +5,8 @@
 namespace lt {
 
 std::int64_t auto_piece_length(std::int64_t total_size) noexcept {
-  constexpr std::int64_t kMin = 16 * 1024;
-  constexpr std::int64_t kMax = 16 * 1024 * 1024;
+  constexpr std::int64_t kMin = std::int64_t{16} << 10;
+  constexpr std::int64_t kMax = std::int64_t{16} << 20;
   constexpr std::int64_t kTargetPieces = 2000;
   std::int64_t length = kMin;
   while (length < kMax && total_size / length > kTargetPieces)
@@ -15,7 +15,7 @@ std::int64_t auto_piece_length(std::int64_t total_size) noexcept {
 }
 
 bool is_valid_create_piece_length(std::int64_t piece_length) noexcept {
-  return piece_length >= 16 * 1024 && piece_length <= 64 * 1024 * 1024 &&
+  return piece_length >= (std::int64_t{16} << 10) && piece_length <= (std::int64_t{64} << 20) &&
          (piece_length & (piece_length - 1)) == 0;
 }
 

@@ -157,7 +157,7 @@ class PieceHasher {
   }
 
  private:
-  static constexpr std::size_t kChunk = 128 * 1024;
+  static constexpr std::size_t kChunk = std::size_t{128} << 10;
 
   void work() {
     try {

@@ -26,7 +26,7 @@
 namespace lt {
 
 // Longer input is rejected outright: no real magnet comes close, and it bounds all work.
-inline constexpr std::size_t kMaxMagnetLength = 64 * 1024;
+inline constexpr std::size_t kMaxMagnetLength = std::size_t{64} * 1024;
 // Entries kept per list; later ones are ignored. Swarms never need more, and each tracker or
 // peer costs the engine a connection attempt.
 inline constexpr std::size_t kMaxMagnetTrackers = 200;

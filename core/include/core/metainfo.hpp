@@ -55,10 +55,10 @@ class MetainfoError : public std::runtime_error {
 
 // Caps that bound what a hostile .torrent can make us allocate or compute.
 struct ParseLimits {
-  std::size_t max_torrent_bytes = 64 * 1024 * 1024;
+  std::size_t max_torrent_bytes = std::size_t{64} << 20;
   std::size_t max_files = 500'000;
-  std::int64_t max_pieces = 4 * 1024 * 1024;  // 80 MiB of hashes
-  std::size_t max_renamed_files = 100;        // duplicate names resolved before giving up
+  std::int64_t max_pieces = std::int64_t{4} << 20;  // 80 MiB of hashes
+  std::size_t max_renamed_files = 100;              // duplicate names resolved before giving up
 };
 
 // The largest piece length accepted: libtorrent's maximum (32767 blocks of 16 KiB).
