@@ -1,5 +1,6 @@
 #include "gui_app.hpp"
 
+#include "core/utf8.hpp"
 #include "gui/main_view.hpp"
 #include "gui/theme.hpp"
 
@@ -42,12 +43,6 @@ constexpr const char* kGlslVersion = "#version 150";
 int fail(const std::string& what, const std::string& why) {
   std::cerr << "liketorrent: " << what << ": " << why << '\n';
   return 1;
-}
-
-// ImGui and spdlog take paths as UTF-8 on every platform.
-std::string utf8(const std::filesystem::path& path) {
-  const std::u8string text = path.u8string();
-  return {text.begin(), text.end()};
 }
 
 // GLFW errors that matter end in a failed call, reported once by its caller; the rest are noise
@@ -160,11 +155,11 @@ std::string settings_file(const std::filesystem::path& data_dir) {
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
   if (ec) {
-    spdlog::warn("gui: cannot create {}: {}; the window layout will not be saved", utf8(data_dir),
-                 ec.message());
+    spdlog::warn("gui: cannot create {}: {}; the window layout will not be saved",
+                 path_to_utf8(data_dir), ec.message());
     return {};
   }
-  return utf8(data_dir / "imgui.ini");
+  return path_to_utf8(data_dir / "imgui.ini");
 }
 
 // A window that would not fit the primary monitor's work area shrinks to it.
@@ -251,7 +246,7 @@ bool write_screenshot(GLFWwindow* window, const std::filesystem::path& path) {
   int height = 0;
   glfwGetFramebufferSize(window, &width, &height);
   if (width <= 0 || height <= 0) {
-    fail("cannot write screenshot " + utf8(path), "the window has no pixels");
+    fail("cannot write screenshot " + path_to_utf8(path), "the window has no pixels");
     return false;
   }
   const auto row_bytes = static_cast<std::size_t>(width) * 3;
@@ -275,10 +270,10 @@ bool write_screenshot(GLFWwindow* window, const std::filesystem::path& path) {
                                                      static_cast<int>(row_bytes)) != 0;
   out.close();
   if (!encoded || out.fail()) {
-    fail("cannot write screenshot " + utf8(path), "the file cannot be written");
+    fail("cannot write screenshot " + path_to_utf8(path), "the file cannot be written");
     return false;
   }
-  spdlog::info("gui: screenshot {}x{} written to {}", width, height, utf8(path));
+  spdlog::info("gui: screenshot {}x{} written to {}", width, height, path_to_utf8(path));
   return true;
 }
 

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/file_layout.hpp"
+#include "core/utf8.hpp"
 #include "net/read_only_file.hpp"
 
 namespace lt::net {
@@ -25,13 +26,6 @@ struct SourceFile {
   std::int64_t size = 0;
 };
 
-// Torrents store names as UTF-8 whatever the platform's path encoding (path::string() would use
-// the ANSI code page on Windows and lose characters).
-std::string utf8(const fs::path& p) {
-  const std::u8string s = p.u8string();
-  return {reinterpret_cast<const char*>(s.data()), s.size()};
-}
-
 // The last element of a path as the user typed it ("dir/", "." and "/x/.." included).
 std::string base_name(const fs::path& input) {
   fs::path p = input.lexically_normal();
@@ -40,22 +34,24 @@ std::string base_name(const fs::path& input) {
     std::error_code ec;
     p = fs::weakly_canonical(fs::absolute(input), ec);
   }
-  return utf8(p.filename());
+  return path_to_utf8(p.filename());
 }
 
 void check_exists(const fs::path& input) {
   std::error_code ec;
   const fs::file_status st = fs::status(input, ec);
-  if (ec || !fs::exists(st)) throw CreateInputError("no such file or directory: " + utf8(input));
+  if (ec || !fs::exists(st))
+    throw CreateInputError("no such file or directory: " + path_to_utf8(input));
   if (!fs::is_regular_file(st) && !fs::is_directory(st)) {
-    throw CreateInputError("not a regular file or directory: " + utf8(input));
+    throw CreateInputError("not a regular file or directory: " + path_to_utf8(input));
   }
 }
 
 std::int64_t regular_file_size(const fs::path& p) {
   std::error_code ec;
   const auto size = fs::file_size(p, ec);
-  if (ec) throw CreateInputError("cannot read the size of " + utf8(p) + ": " + ec.message());
+  if (ec)
+    throw CreateInputError("cannot read the size of " + path_to_utf8(p) + ": " + ec.message());
   return static_cast<std::int64_t>(size);
 }
 
@@ -65,16 +61,16 @@ void collect_directory(const fs::path& dir, const std::vector<std::string>& pref
                        std::vector<SourceFile>& out) {
   std::error_code ec;
   fs::recursive_directory_iterator it(dir, fs::directory_options::none, ec);
-  if (ec) throw CreateInputError("cannot list " + utf8(dir) + ": " + ec.message());
+  if (ec) throw CreateInputError("cannot list " + path_to_utf8(dir) + ": " + ec.message());
   for (const fs::recursive_directory_iterator end; it != end; it.increment(ec)) {
-    if (ec) throw CreateInputError("cannot list " + utf8(dir) + ": " + ec.message());
+    if (ec) throw CreateInputError("cannot list " + path_to_utf8(dir) + ": " + ec.message());
     std::error_code type_ec;
     if (!it->is_regular_file(type_ec)) continue;
     SourceFile f;
     f.disk_path = it->path();
     f.elements = prefix;
     for (const fs::path& part : it->path().lexically_relative(dir))
-      f.elements.push_back(utf8(part));
+      f.elements.push_back(path_to_utf8(part));
     f.size = regular_file_size(f.disk_path);
     out.push_back(std::move(f));
   }
@@ -206,8 +202,9 @@ class PieceHasher {
       const auto want = static_cast<std::size_t>(std::min<std::int64_t>(left, kChunk));
       const std::size_t got = file.read_at(offset, buffer.data(), want);
       if (got != want) {
-        throw std::runtime_error(utf8(files_[static_cast<std::size_t>(span.file.get())].disk_path) +
-                                 " got shorter while it was being hashed");
+        throw std::runtime_error(
+            path_to_utf8(files_[static_cast<std::size_t>(span.file.get())].disk_path) +
+            " got shorter while it was being hashed");
       }
       sha.update({reinterpret_cast<const std::uint8_t*>(buffer.data()), got});
       offset += static_cast<std::int64_t>(got);

@@ -3,6 +3,8 @@
 // fields, JSON output. One decoder, so "valid" and "control character" mean the same everywhere.
 
 #include <cstddef>
+#include <filesystem>
+#include <string>
 #include <string_view>
 
 namespace lt {
@@ -23,6 +25,13 @@ struct Utf8Char {
 // Unicode general category Cc: U+0000-U+001F, U+007F (DEL) and U+0080-U+009F (U+0085 included).
 [[nodiscard]] constexpr bool is_control(char32_t cp) noexcept {
   return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+}
+
+// A path as UTF-8 text on every platform (path::string() uses the ANSI code page on Windows and
+// loses characters): for names stored in torrents and text handed to ImGui or logs.
+[[nodiscard]] inline std::string path_to_utf8(const std::filesystem::path& path) {
+  const std::u8string text = path.u8string();
+  return {reinterpret_cast<const char*>(text.data()), text.size()};
 }
 
 }  // namespace lt
