@@ -8,8 +8,8 @@
 #include "cli_error.hpp"
 #include "commands.hpp"
 #include "core/human_format.hpp"
+#include "core/json_writer.hpp"
 #include "core/metainfo_magnet.hpp"
-#include "json_writer.hpp"
 #include "torrent_file_io.hpp"
 
 namespace lt::app {

@@ -21,6 +21,7 @@ using CommandRunner = std::function<int()>;
 // Each adds its subcommand to `cli` and stores its runner in `runner` when it is chosen.
 void add_create_command(CLI::App& cli, const GlobalOptions& global, CommandRunner& runner);
 void add_info_commands(CLI::App& cli, const GlobalOptions& global, CommandRunner& runner);
+void add_tracker_command(CLI::App& cli, const GlobalOptions& global, CommandRunner& runner);
 // Also returns the runner for no subcommand at all: the window with default options.
 [[nodiscard]] CommandRunner add_gui_command(CLI::App& cli, const GlobalOptions& global,
                                             CommandRunner& runner);

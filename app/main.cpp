@@ -15,7 +15,7 @@
 
 namespace {
 
-constexpr std::string_view kSubcommands[] = {"gui", "create", "info", "magnet"};
+constexpr std::string_view kSubcommands[] = {"gui", "create", "info", "magnet", "tracker"};
 
 // A double-clicked .torrent or a clicked magnet arrives as a bare argument; treat
 // `liketorrent X` like `liketorrent gui X` when X is not a subcommand or an option.
@@ -55,6 +55,7 @@ int run_cli(int argc, char** argv) {
   const CommandRunner open_window = add_gui_command(cli, global, runner);
   add_create_command(cli, global, runner);
   add_info_commands(cli, global, runner);
+  add_tracker_command(cli, global, runner);
 
   std::vector<std::string> args;
   for (int i = argc - 1; i >= 1; --i)

@@ -1,8 +1,8 @@
-#include "json_writer.hpp"
+#include "core/json_writer.hpp"
 
 #include <gtest/gtest.h>
 
-namespace lt::app {
+namespace lt {
 namespace {
 
 TEST(JsonWriter, NestedContainersAndScalars) {
@@ -45,4 +45,4 @@ TEST(JsonWriter, KeepsValidUtf8AndReplacesInvalidBytes) {
 }
 
 }  // namespace
-}  // namespace lt::app
+}  // namespace lt

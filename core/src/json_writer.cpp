@@ -1,10 +1,10 @@
-#include "json_writer.hpp"
+#include "core/json_writer.hpp"
 
 #include <cstdio>
 
 #include "core/utf8.hpp"
 
-namespace lt::app {
+namespace lt {
 
 void JsonWriter::separator() {
   if (after_key_) {
@@ -94,4 +94,4 @@ void JsonWriter::string(std::string_view s) {
   out_.push_back('"');
 }
 
-}  // namespace lt::app
+}  // namespace lt

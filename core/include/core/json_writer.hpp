@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace lt::app {
+namespace lt {
 
 class JsonWriter {
  public:
@@ -33,4 +33,4 @@ class JsonWriter {
   bool after_key_ = false;
 };
 
-}  // namespace lt::app
+}  // namespace lt
