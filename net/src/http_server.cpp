@@ -101,8 +101,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       auto [read_ec, read_bytes] = co_await http::async_read(stream, buffer, parser, kUseTuple);
       if (read_ec) {
         // Oversized or malformed requests get an answer; closed or timed-out ones do not.
-        if (read_ec == http::error::header_limit || read_ec == http::error::body_limit) {
-          co_await reply_and_close(stream, 431, "request too large\n");
+        if (read_ec == http::error::header_limit) {
+          co_await reply_and_close(stream, 431, "request line and headers too large\n");
+        } else if (read_ec == http::error::body_limit) {
+          co_await reply_and_close(stream, 413, "request body too large\n");
         } else if (read_ec.category() ==
                        http::make_error_code(http::error::bad_method).category() &&
                    read_ec != http::error::end_of_stream &&

@@ -9,7 +9,6 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/url/parse_query.hpp>
 #include <cstring>
 #include <ctime>
 #include <map>
@@ -21,6 +20,7 @@
 #include "core/hex.hpp"
 #include "core/human_format.hpp"
 #include "core/json_writer.hpp"
+#include "core/magnet.hpp"
 #include "core/metainfo.hpp"
 #include "core/metainfo_magnet.hpp"
 #include "core/swarm_registry.hpp"
@@ -44,15 +44,26 @@ std::string_view path_of(std::string_view target) {
   return target.substr(0, target.find('?'));
 }
 
-// Splits and percent-decodes the query with Boost.URL; nullopt on a malformed query.
+// Splits and percent-decodes the query. Not Boost.URL's parse_query: in Boost 1.81 its
+// iterator reads past the end of the view for the last parameter (boostorg/url#757, fixed in
+// 1.82), and a view into Beast's buffer is followed by " HTTP/1.1...", so the last value came
+// out with extra bytes. core's percent_decode is fuzzed and bounded. nullopt on a bad escape.
 std::optional<tracker::QueryParams> query_params(std::string_view target) {
   const auto q = target.find('?');
   tracker::QueryParams out;
   if (q == std::string_view::npos) return out;
-  const auto parsed = boost::urls::parse_query(target.substr(q + 1));
-  if (!parsed) return std::nullopt;
-  for (const auto& param : *parsed) {
-    out.emplace_back(param.key.decode(), param.has_value ? param.value.decode() : std::string());
+  std::string_view query = target.substr(q + 1);
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    const auto eq = pair.find('=');
+    auto key = percent_decode(pair.substr(0, eq));
+    auto value =
+        percent_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    if (!key || !value) return std::nullopt;
+    out.emplace_back(std::move(*key), std::move(*value));
   }
   return out;
 }
