@@ -221,9 +221,12 @@ bool parse_v6(std::string_view text, std::uint8_t* out) noexcept {
   } else {
     const auto g = static_cast<std::size_t>(gap);
     const std::size_t tail = count - g;
-    std::copy_n(groups.begin(), g, full.begin());
-    std::copy_n(groups.begin() + static_cast<std::ptrdiff_t>(g), tail,
-                full.end() - static_cast<std::ptrdiff_t>(tail));
+    // Index loops rather than copy_n: GCC's -Warray-bounds cannot see that g <= count <= 7.
+    for (std::size_t i = 0; i < g && i < full.size(); ++i)
+      full[i] = groups[i];
+    for (std::size_t i = 0; i < tail && i < full.size() && g + i < groups.size(); ++i) {
+      full[full.size() - tail + i] = groups[g + i];
+    }
   }
   for (std::size_t i = 0; i < 8; ++i) {
     out[2 * i] = static_cast<std::uint8_t>(full[i] >> 8);
