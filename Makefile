@@ -46,6 +46,7 @@ format-check:
 bench: build
 	@scripts/setup.sh bench
 	tests/bench/create_bench.sh
+	tests/bench/tracker_bench.sh
 
 clean:
 	rm -rf build

@@ -11,7 +11,7 @@ build_pkgs=(cmake ninja-build g++ pkg-config
   libreaderwriterqueue-dev)
 test_pkgs=(xvfb xauth clang libclang-rt-14-dev clang-format
   transmission-cli transmission-daemon aria2 python3-libtorrent opentracker mktorrent)
-bench_pkgs=(hyperfine)
+bench_pkgs=(hyperfine wrk)
 
 want=("${build_pkgs[@]}" "${test_pkgs[@]}")
 [ "${1:-}" = bench ] && want+=("${bench_pkgs[@]}")

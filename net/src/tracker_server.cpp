@@ -76,16 +76,6 @@ HttpResponse text(int status, std::string body) {
   return {status, "text/plain; charset=utf-8", std::move(body), {}};
 }
 
-// Key of a peer in the dirty map: info-hash, family, address, port.
-std::string peer_key(const InfoHash& h, const tracker::PeerEndpoint& e) {
-  std::string k(h.view());
-  k.push_back(e.v6 ? '6' : '4');
-  k.append(reinterpret_cast<const char*>(e.address.data()), e.v6 ? 16 : 4);
-  k.push_back(static_cast<char>(e.port >> 8));
-  k.push_back(static_cast<char>(e.port & 0xff));
-  return k;
-}
-
 struct RegisteredTorrent {
   std::string bytes;
   std::string name;
@@ -131,7 +121,7 @@ struct TrackerServer::Impl {
 
   std::unordered_map<InfoHash, RegisteredTorrent, InfoHashHash> torrents;
   std::unordered_set<InfoHash, InfoHashHash> dirty_swarms;
-  std::unordered_map<std::string, store::StoredPeer> dirty_peers;
+  DirtyPeers dirty_peers;
   std::vector<store::StoredPeerKey> removed_peers;
   std::unordered_map<std::string, std::int64_t> last_full_scrape;
 
@@ -246,10 +236,8 @@ struct TrackerServer::Impl {
       batch.swarms.push_back(std::move(s));
     }
     dirty_swarms.clear();
-    batch.peers.reserve(dirty_peers.size());
-    for (auto& [key, peer] : dirty_peers)
-      batch.peers.push_back(peer);
-    dirty_peers.clear();
+    batch.peers = std::move(dirty_peers);  // O(1): the writer thread converts and frees it
+    dirty_peers = {};
     batch.removed_peers = std::move(removed_peers);
     removed_peers.clear();
     batch.expired_before = unix_now() - registry.options().peer_timeout;
@@ -296,7 +284,7 @@ struct TrackerServer::Impl {
     if (error != AnnounceError::none) {
       return bencoded(tracker::encode_failure(tracker::to_string(error)));
     }
-    remember(in, now, counts);
+    remember(in, now);
 
     response.interval = options.announce_interval;
     response.min_interval = options.min_interval;
@@ -332,20 +320,21 @@ struct TrackerServer::Impl {
     return e;
   }
 
-  void remember(const AnnounceInput& in, std::int64_t now, const tracker::SwarmCounts& counts) {
+  void remember(const AnnounceInput& in, std::int64_t now) {
     if (!writer) return;
-    std::string key = peer_key(in.info_hash, in.endpoint);
+    const store::StoredPeerKey id{in.info_hash, in.endpoint.address, in.endpoint.v6,
+                                  in.endpoint.port};
+    const PeerKey key = peer_key(id);
     if (in.event == AnnounceInput::Event::stopped) {
       dirty_peers.erase(key);
-      removed_peers.push_back(
-          {in.info_hash, in.endpoint.address, in.endpoint.v6, in.endpoint.port});
+      removed_peers.push_back(id);
       return;
     }
-    if (in.event == AnnounceInput::Event::completed || counts.downloaded > 0) {
+    if (in.event == AnnounceInput::Event::completed) {
       dirty_swarms.insert(in.info_hash);
     }
     if (in.endpoint.port == 0) return;
-    store::StoredPeer& p = dirty_peers[std::move(key)];
+    store::StoredPeer& p = dirty_peers[key];
     p.info_hash = in.info_hash;
     p.address = in.endpoint.address;
     p.v6 = in.endpoint.v6;

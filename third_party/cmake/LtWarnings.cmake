@@ -8,7 +8,7 @@ function(lt_set_warnings target)
   else()
     target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow
                                              -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
-                                             -Woverloaded-virtual -Wnull-dereference)
+                                             -Woverloaded-virtual)
     if(LT_WERROR)
       target_compile_options(${target} PRIVATE -Werror)
     endif()

@@ -3,7 +3,9 @@
 // database. The writer thread is the only user of the connection after load(); batches that
 // arrive while one is being written are merged (later values win).
 
+#include <array>
 #include <condition_variable>
+#include <cstdint>
 #include <filesystem>
 #include <mutex>
 #include <optional>
@@ -15,9 +17,24 @@
 
 namespace lt::net {
 
+// A peer's identity in a batch: info-hash, family, address, port. Fixed size, so recording an
+// announce allocates no key.
+using PeerKey = std::array<std::uint8_t, 39>;
+
+struct PeerKeyHash {
+  std::size_t operator()(const PeerKey& k) const noexcept;
+};
+
+// Peers changed since the last batch, latest state per peer. The whole map moves to the writer
+// thread (O(1) on the request thread), which also turns it into rows and frees it.
+using DirtyPeers = std::unordered_map<PeerKey, store::StoredPeer, PeerKeyHash>;
+
+[[nodiscard]] PeerKey peer_key(const store::StoredPeer& peer) noexcept;
+[[nodiscard]] PeerKey peer_key(const store::StoredPeerKey& peer) noexcept;
+
 struct TrackerBatch {
   std::vector<store::StoredSwarm> swarms;
-  std::vector<store::StoredPeer> peers;
+  DirtyPeers peers;
   std::vector<store::StoredPeerKey> removed_peers;
   std::int64_t expired_before = 0;
 };
