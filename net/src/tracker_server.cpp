@@ -236,8 +236,10 @@ struct TrackerServer::Impl {
       batch.swarms.push_back(std::move(s));
     }
     dirty_swarms.clear();
+    const std::size_t expected = dirty_peers.size();
     batch.peers = std::move(dirty_peers);  // O(1): the writer thread converts and frees it
     dirty_peers = {};
+    dirty_peers.reserve(expected);  // about as many next time: no rehashing while it refills
     batch.removed_peers = std::move(removed_peers);
     removed_peers.clear();
     batch.expired_before = unix_now() - registry.options().peer_timeout;
