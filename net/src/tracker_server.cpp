@@ -173,6 +173,7 @@ struct TrackerServer::Impl {
       snap.endpoint.v6 = p.v6;
       snap.endpoint.port = p.port;
       snap.seeder = p.seeder;
+      snap.completed = p.completed;
       snap.last_seen = p.last_seen;
       (void)registry.restore_peer(snap);
     }
@@ -343,6 +344,8 @@ struct TrackerServer::Impl {
     p.port = in.endpoint.port;
     p.peer_id = in.peer_id;
     p.seeder = in.left == 0;
+    // Sticky within a batch here and in the database (max()), like the registry's flag.
+    p.completed = p.completed || in.event == AnnounceInput::Event::completed;
     p.last_seen = now;
   }
 

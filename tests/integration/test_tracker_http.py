@@ -564,6 +564,9 @@ def case_persistence(work):
         d = announce(tr, h, peer_id(3), 30003, event="started")
         eq(v4(d), {(LOCAL, 30001), (LOCAL, 30002)}, "peers handed out after restart")
         eq(counts(d), (1, 2, 1), "counters after restart + new peer")
+        # The peer that completed before the restart is remembered as counted.
+        d = announce(tr, h, peer_id(2), 30002, left=0, event="completed")
+        eq(d[b"downloaded"], 1, "a restored peer's second completed is not counted again")
 
 
 # ---------------------------------------------------------------------------------------------

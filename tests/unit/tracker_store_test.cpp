@@ -97,6 +97,19 @@ TEST_F(TrackerStoreTest, UpsertsRemovalsAndExpiry) {
   EXPECT_EQ(store.load_swarms()[0].downloaded, 2);
 }
 
+TEST_F(TrackerStoreTest, CompletedFlagIsSticky) {
+  TrackerStore store(path_);
+  StoredPeer p = peer(1, false, 7000, 100);
+  p.completed = true;
+  store.save({}, std::span<const StoredPeer>(&p, 1), {});
+  p.completed = false;  // a later announce without event=completed
+  p.last_seen = 200;
+  store.save({}, std::span<const StoredPeer>(&p, 1), {});
+  ASSERT_EQ(store.load_peers().size(), 1u);
+  EXPECT_TRUE(store.load_peers()[0].completed);
+  EXPECT_EQ(store.load_peers()[0].last_seen, 200);
+}
+
 TEST_F(TrackerStoreTest, CorruptFileIsMovedAsideAndAFreshOneStarts) {
   const std::string garbage = "this is not an SQLite database, just bytes that must survive";
   std::ofstream(path_, std::ios::binary) << garbage;

@@ -25,6 +25,7 @@ constexpr Migration kMigrations[] = {
      "  port INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),"
      "  peer_id BLOB NOT NULL CHECK (length(peer_id) = 20),"
      "  seeder INTEGER NOT NULL,"
+     "  completed INTEGER NOT NULL DEFAULT 0,"
      "  last_seen INTEGER NOT NULL,"
      "  PRIMARY KEY (info_hash, address, port)"
      ") WITHOUT ROWID;"
@@ -72,8 +73,8 @@ std::vector<StoredSwarm> TrackerStore::load_swarms() {
 
 std::vector<StoredPeer> TrackerStore::load_peers() {
   std::vector<StoredPeer> out;
-  SQLite::Statement q(*db_,
-                      "SELECT info_hash, address, port, peer_id, seeder, last_seen FROM peers");
+  SQLite::Statement q(
+      *db_, "SELECT info_hash, address, port, peer_id, seeder, last_seen, completed FROM peers");
   while (q.executeStep()) {
     StoredPeer p;
     copy_blob(q.getColumn(0), p.info_hash.bytes);
@@ -83,6 +84,7 @@ std::vector<StoredPeer> TrackerStore::load_peers() {
     copy_blob(q.getColumn(3), p.peer_id);
     p.seeder = q.getColumn(4).getInt() != 0;
     p.last_seen = q.getColumn(5).getInt64();
+    p.completed = q.getColumn(6).getInt() != 0;
     out.push_back(p);
   }
   return out;
@@ -115,9 +117,10 @@ void TrackerStore::save(std::span<const StoredSwarm> swarms, std::span<const Sto
   if (!peers.empty()) {
     SQLite::Statement upsert(
         *db_,
-        "INSERT INTO peers (info_hash, address, port, peer_id, seeder, last_seen) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (info_hash, address, port) DO UPDATE SET "
-        "peer_id = excluded.peer_id, seeder = excluded.seeder, last_seen = excluded.last_seen");
+        "INSERT INTO peers (info_hash, address, port, peer_id, seeder, last_seen, completed) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (info_hash, address, port) DO UPDATE SET "
+        "peer_id = excluded.peer_id, seeder = excluded.seeder, last_seen = excluded.last_seen, "
+        "completed = max(completed, excluded.completed)");
     for (const StoredPeer& p : peers) {
       upsert.bind(1, p.info_hash.bytes.data(), static_cast<int>(p.info_hash.bytes.size()));
       upsert.bind(2, p.address.data(), static_cast<int>(address_size(p.v6)));
@@ -125,6 +128,7 @@ void TrackerStore::save(std::span<const StoredSwarm> swarms, std::span<const Sto
       upsert.bind(4, p.peer_id.data(), static_cast<int>(p.peer_id.size()));
       upsert.bind(5, p.seeder ? 1 : 0);
       upsert.bind(6, p.last_seen);
+      upsert.bind(7, p.completed ? 1 : 0);
       upsert.exec();
       upsert.reset();
     }

@@ -39,6 +39,9 @@ struct StoredPeer {
   std::uint16_t port = 0;
   std::array<std::uint8_t, 20> peer_id{};
   bool seeder = false;
+  // Its event=completed is already in the swarm's counter (so a restart does not count it
+  // again). Sticky: a later save without it keeps it set.
+  bool completed = false;
   std::int64_t last_seen = 0;  // Unix seconds
   friend bool operator==(const StoredPeer&, const StoredPeer&) = default;
 };
