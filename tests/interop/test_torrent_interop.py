@@ -35,57 +35,26 @@ import json
 import os
 import random
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
-import traceback
 import urllib.parse
 
-try:
-    import libtorrent as lt
-except ImportError:  # reported per case as a skip
-    lt = None
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import interop_common as common  # noqa: E402
+from interop_common import check, eq, lt, need  # noqa: E402
 
-SKIP = 77
 TIMEOUT = 120  # seconds for any one external command
 ANNOUNCE = "http://127.0.0.1:1/announce"  # loopback, nothing listens: never leaves the machine
-
-BIN = None  # the liketorrent binary (argv[1])
-ENV = None  # environment for every child process
-
-
-class Skip(Exception):
-    pass
 
 
 # --------------------------------------------------------------------------------------------
 # small helpers
 
 
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
-def eq(got, expected, what):
-    if got != expected:
-        raise AssertionError("%s: expected %r, got %r" % (what, expected, got))
-
-
-def need(*tools):
-    for tool in tools:
-        if tool == "libtorrent":
-            if lt is None:
-                raise Skip("python3-libtorrent (import libtorrent with %s)" % sys.executable)
-        elif shutil.which(tool) is None:
-            raise Skip(tool)
-
-
 def run(argv, cwd=None):
-    p = subprocess.run(argv, cwd=cwd, env=ENV, stdin=subprocess.DEVNULL, capture_output=True,
-                       timeout=TIMEOUT)
+    p = subprocess.run(argv, cwd=cwd, env=common.ENV, stdin=subprocess.DEVNULL,
+                       capture_output=True, timeout=TIMEOUT)
     p.out = p.stdout.decode("utf-8", "surrogateescape")
     p.err = p.stderr.decode("utf-8", "surrogateescape")
     return p
@@ -100,11 +69,11 @@ def run_ok(argv, cwd=None):
 
 
 def ours(*args, cwd=None):
-    return run([BIN] + [str(a) for a in args], cwd=cwd)
+    return run([common.BIN] + [str(a) for a in args], cwd=cwd)
 
 
 def ours_ok(*args, cwd=None):
-    return run_ok([BIN] + [str(a) for a in args], cwd=cwd)
+    return run_ok([common.BIN] + [str(a) for a in args], cwd=cwd)
 
 
 def ours_info(torrent):
@@ -776,54 +745,5 @@ CASES = {
 }
 
 
-def main(argv):
-    global BIN, ENV
-    if len(argv) >= 2 and argv[1] == "--list":
-        print("\n".join(CASES))
-        return 0
-    if len(argv) < 2:
-        print(__doc__, file=sys.stderr)
-        return 2
-    BIN = os.path.abspath(argv[1])
-    if not os.access(BIN, os.X_OK):
-        print("not an executable: %s" % BIN, file=sys.stderr)
-        return 2
-    names = argv[2:] or list(CASES)
-    unknown = [n for n in names if n not in CASES]
-    if unknown:
-        print("unknown case(s): %s (have: %s)" % (" ".join(unknown), " ".join(CASES)),
-              file=sys.stderr)
-        return 2
-
-    failed, skipped, passed = [], [], []
-    for name in names:
-        tmp = tempfile.mkdtemp(prefix="lt-interop-%s-" % name)
-        ENV = dict(os.environ, LC_ALL="C.UTF-8", LANG="C.UTF-8",
-                   XDG_DATA_HOME=os.path.join(tmp, "xdg-data"),
-                   XDG_CONFIG_HOME=os.path.join(tmp, "xdg-config"))
-        t0 = time.monotonic()
-        try:
-            CASES[name](tmp)
-            passed.append(name)
-            print("PASS %s (%.1f s)" % (name, time.monotonic() - t0))
-        except Skip as e:
-            skipped.append(name)
-            print("!!! SKIPPED: %s not installed (case %s)" % (e, name))
-        except Exception:
-            failed.append(name)
-            print("FAIL %s\n%s" % (name, traceback.format_exc()))
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-        sys.stdout.flush()
-    print("interop: %d passed, %d failed%s, %d skipped%s" % (
-        len(passed), len(failed), (" (" + " ".join(failed) + ")") if failed else "",
-        len(skipped), (" (" + " ".join(skipped) + ")") if skipped else ""))
-    if failed:
-        return 1
-    if skipped:
-        return SKIP
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(common.main(sys.argv, __doc__, CASES, "lt-interop-", "interop"))

@@ -44,57 +44,26 @@ import hashlib
 import os
 import random
 import re
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
-import traceback
 import urllib.request
 
-try:
-    import libtorrent as lt
-except ImportError:  # reported per case as a skip
-    lt = None
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import interop_common as common  # noqa: E402
+from interop_common import check, eq, lt, need  # noqa: E402
 
-SKIP = 77
 # Bounds (the ctest TIMEOUT is 240 s; children run in their own sessions, so the script must
 # finish, and clean up, on its own well before that): worst case about 20 + 30 + 20 + 90 +
 # 20 + 20 + 3 x 5 s.
 TRANSFER_DEADLINE = 90   # seconds for a leecher to complete the ~6 MB transfer
 COUNTER_DEADLINE = 20    # seconds for a `completed` announce to show in our scrape
 
-BIN = None  # the liketorrent binary (argv[1])
-ENV = None  # environment for every child process
-
-
-class Skip(Exception):
-    pass
-
 
 def log(msg):
     print("[%s] %s" % (time.strftime("%H:%M:%S"), msg), flush=True)
-
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
-def eq(got, expected, what):
-    if got != expected:
-        raise AssertionError("%s: expected %r, got %r" % (what, expected, got))
-
-
-def need(*tools):
-    for tool in tools:
-        if tool == "libtorrent":
-            if lt is None:
-                raise Skip("python3-libtorrent (import libtorrent with %s)" % sys.executable)
-        elif shutil.which(tool) is None:
-            raise Skip(tool)
 
 
 def free_port():
@@ -134,7 +103,7 @@ class Procs:
     def start(self, name, argv, cwd=None, must_stay_alive=True):
         log_path = os.path.join(self.tmp, name + ".log")
         logf = open(log_path, "ab")
-        p = subprocess.Popen([str(a) for a in argv], cwd=cwd or self.tmp, env=ENV,
+        p = subprocess.Popen([str(a) for a in argv], cwd=cwd or self.tmp, env=common.ENV,
                              stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT,
                              start_new_session=True)
         logf.close()
@@ -248,8 +217,9 @@ class Tracker:
             name = "tracker" if attempt == 0 else "tracker-%d" % attempt
             port = free_port()
             self.proc = procs.start(name, [
-                BIN, "--data-dir", self.dir, "tracker", "--port", port, "--bind", "127.0.0.1",
-                "--db", os.path.join(self.dir, "tracker.db"), "--interval", 10])
+                common.BIN, "--data-dir", self.dir, "tracker", "--port", port,
+                "--bind", "127.0.0.1", "--db", os.path.join(self.dir, "tracker.db"),
+                "--interval", 10])
             end = time.monotonic() + 20
             while time.monotonic() < end and self.proc.poll() is None:
                 m = re.search(r"Tracker listening on port (\d+)", procs.log_text(name))
@@ -389,8 +359,9 @@ def make_payload_and_torrent(tmp, tracker):
         with open(path, "wb") as f:
             f.write(rnd.randbytes(size))
     torrent = os.path.join(tmp, "payload.torrent")
-    p = subprocess.run([BIN, "create", root, "-t", tracker.url, "-o", torrent,
-                        "--piece-size", "256K"], env=ENV, capture_output=True, timeout=60)
+    p = subprocess.run([common.BIN, "create", root, "-t", tracker.url, "-o", torrent,
+                        "--piece-size", "256K"], env=common.ENV, capture_output=True,
+                       timeout=60)
     if p.returncode != 0:
         raise AssertionError("liketorrent create failed (%d): %s" % (
             p.returncode, p.stderr.decode("utf-8", "replace")))
@@ -552,59 +523,6 @@ CASES = {
 }
 
 
-def main(argv):
-    global BIN, ENV
-    if len(argv) >= 2 and argv[1] == "--list":
-        print("\n".join(CASES))
-        return 0
-    if len(argv) < 2:
-        print(__doc__, file=sys.stderr)
-        return 2
-    BIN = os.path.abspath(argv[1])
-    if not os.access(BIN, os.X_OK):
-        print("not an executable: %s" % BIN, file=sys.stderr)
-        return 2
-    names = argv[2:] or list(CASES)
-    unknown = [n for n in names if n not in CASES]
-    if unknown:
-        print("unknown case(s): %s (have: %s)" % (" ".join(unknown), " ".join(CASES)),
-              file=sys.stderr)
-        return 2
-
-    failed, skipped, passed = [], [], []
-    for name in names:
-        tmp = tempfile.mkdtemp(prefix="lt-tracker-interop-%s-" % name)
-        ENV = dict(os.environ, LC_ALL="C.UTF-8", LANG="C.UTF-8", HOME=tmp,
-                   XDG_DATA_HOME=os.path.join(tmp, "xdg-data"),
-                   XDG_CONFIG_HOME=os.path.join(tmp, "xdg-config"),
-                   XDG_CACHE_HOME=os.path.join(tmp, "xdg-cache"))
-        procs = Procs(tmp)
-        t0 = time.monotonic()
-        try:
-            CASES[name](tmp, procs)
-            passed.append(name)
-            print("PASS %s (%.1f s)" % (name, time.monotonic() - t0))
-        except Skip as e:
-            skipped.append(name)
-            print("!!! SKIPPED: %s not installed (case %s)" % (e, name))
-        except Exception:
-            failed.append(name)
-            print("FAIL %s (%.1f s)\n%s" % (name, time.monotonic() - t0, traceback.format_exc()))
-            procs.stop_all()
-            procs.dump_logs()
-        finally:
-            procs.stop_all()
-            shutil.rmtree(tmp, ignore_errors=True)
-        sys.stdout.flush()
-    print("tracker interop: %d passed, %d failed%s, %d skipped%s" % (
-        len(passed), len(failed), (" (" + " ".join(failed) + ")") if failed else "",
-        len(skipped), (" (" + " ".join(skipped) + ")") if skipped else ""))
-    if failed:
-        return 1
-    if skipped:
-        return SKIP
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(common.main(sys.argv, __doc__, CASES, "lt-tracker-interop-", "tracker interop",
+                         own_home=True, make_procs=Procs))
