@@ -18,20 +18,13 @@ namespace {
 std::string info_json(const Metainfo& m) {
   JsonWriter j;
   j.begin_object();
-  j.key("info_hash");
-  j.value(m.info_hash.hex());
-  j.key("name");
-  j.value(m.name);
-  j.key("total_size");
-  j.value(m.total_size);
-  j.key("piece_length");
-  j.value(m.piece_length);
-  j.key("num_pieces");
-  j.value(static_cast<std::int64_t>(m.num_pieces()));
-  j.key("private");
-  j.value(m.is_private);
-  j.key("multi_file");
-  j.value(m.multi_file);
+  j.field("info_hash", m.info_hash.hex());
+  j.field("name", m.name);
+  j.field("total_size", m.total_size);
+  j.field("piece_length", m.piece_length);
+  j.field("num_pieces", static_cast<std::int64_t>(m.num_pieces()));
+  j.field("private", m.is_private);
+  j.field("multi_file", m.multi_file);
   j.key("trackers");
   j.begin_array();
   for (const auto& tier : m.trackers) {
@@ -50,33 +43,26 @@ std::string info_json(const Metainfo& m) {
   j.begin_array();
   for (const FileEntry& f : m.files) {
     j.begin_object();
-    j.key("path");
-    j.value(f.path);
-    j.key("size");
-    j.value(f.size);
+    j.field("path", f.path);
+    j.field("size", f.size);
     if (f.pad) {
-      j.key("pad");
-      j.value(true);
+      j.field("pad", true);
     }
     if (!f.symlink_target.empty()) {
-      j.key("symlink_target");
-      j.value(f.symlink_target);
+      j.field("symlink_target", f.symlink_target);
     }
     j.end_object();
   }
   j.end_array();
-  j.key("comment");
-  j.value(m.comment);
-  j.key("created_by");
-  j.value(m.created_by);
+  j.field("comment", m.comment);
+  j.field("created_by", m.created_by);
   j.key("creation_date");
   if (m.creation_date) {
     j.value(*m.creation_date);
   } else {
     j.null();
   }
-  j.key("magnet");
-  j.value(magnet_uri_for(m));
+  j.field("magnet", magnet_uri_for(m));
   j.key("warnings");
   j.begin_array();
   for (const std::string& w : m.warnings)

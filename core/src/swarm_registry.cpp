@@ -541,15 +541,8 @@ AnnounceError SwarmRegistry::announce(const AnnounceInput& in, std::int64_t now,
 
   const bool seeder = in.left == 0;
   std::uint32_t id = kNone;
-  if (swarm_id != kNone) {
-    id = find_peer(swarms_[swarm_id], ep);
-    if (id == kNone && swarms_[swarm_id].size() >= options_.max_peers_per_swarm) {
-      return AnnounceError::swarm_full;
-    }
-  } else {
-    if (swarm_ids_.size() >= options_.max_swarms) return AnnounceError::too_many_swarms;
-    if (options_.max_peers_per_swarm == 0) return AnnounceError::swarm_full;
-    swarm_id = create_swarm(in.info_hash);
+  if (const AnnounceError e = admit(in.info_hash, ep, swarm_id, id); e != AnnounceError::none) {
+    return e;
   }
 
   if (id == kNone) {
@@ -657,6 +650,21 @@ bool SwarmRegistry::restore_swarm(const SwarmSnapshot& snap) {
   return true;
 }
 
+AnnounceError SwarmRegistry::admit(const InfoHash& info_hash, const PeerEndpoint& ep,
+                                   std::uint32_t& swarm_id, std::uint32_t& id) {
+  if (swarm_id != kNone) {
+    id = find_peer(swarms_[swarm_id], ep);
+    if (id == kNone && swarms_[swarm_id].size() >= options_.max_peers_per_swarm) {
+      return AnnounceError::swarm_full;
+    }
+    return AnnounceError::none;
+  }
+  if (swarm_ids_.size() >= options_.max_swarms) return AnnounceError::too_many_swarms;
+  if (options_.max_peers_per_swarm == 0) return AnnounceError::swarm_full;
+  swarm_id = create_swarm(info_hash);
+  return AnnounceError::none;
+}
+
 AnnounceError SwarmRegistry::restore_peer(const PeerSnapshot& snap) {
   const PeerEndpoint ep = normalize(snap.endpoint);
   std::uint32_t swarm_id = find_swarm(snap.info_hash);
@@ -664,15 +672,8 @@ AnnounceError SwarmRegistry::restore_peer(const PeerSnapshot& snap) {
     return AnnounceError::not_registered;
   }
   std::uint32_t id = kNone;
-  if (swarm_id != kNone) {
-    id = find_peer(swarms_[swarm_id], ep);
-    if (id == kNone && swarms_[swarm_id].size() >= options_.max_peers_per_swarm) {
-      return AnnounceError::swarm_full;
-    }
-  } else {
-    if (swarm_ids_.size() >= options_.max_swarms) return AnnounceError::too_many_swarms;
-    if (options_.max_peers_per_swarm == 0) return AnnounceError::swarm_full;
-    swarm_id = create_swarm(snap.info_hash);
+  if (const AnnounceError e = admit(snap.info_hash, ep, swarm_id, id); e != AnnounceError::none) {
+    return e;
   }
   if (id == kNone) {
     id = insert_peer(swarm_id, ep, snap.peer_id, snap.seeder);

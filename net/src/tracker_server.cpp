@@ -387,12 +387,9 @@ struct TrackerServer::Impl {
       const InfoHash h = add_torrent(std::string(req.body), /*persist=*/true);
       JsonWriter j;
       j.begin_object();
-      j.key("info_hash");
-      j.value(h.hex());
-      j.key("name");
-      j.value(torrents[h].name);
-      j.key("magnet");
-      j.value(torrents[h].magnet);
+      j.field("info_hash", h.hex());
+      j.field("name", torrents[h].name);
+      j.field("magnet", torrents[h].magnet);
       j.end_object();
       return {201,
               "application/json",

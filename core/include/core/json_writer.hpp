@@ -22,6 +22,13 @@ class JsonWriter {
   void value(bool b);
   void null();
 
+  // key(k) followed by value(v): one call per object member.
+  template <typename T>
+  void field(std::string_view k, const T& v) {
+    key(k);
+    value(v);
+  }
+
   [[nodiscard]] const std::string& str() const noexcept { return out_; }
 
  private:

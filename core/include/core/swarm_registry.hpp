@@ -223,6 +223,10 @@ class SwarmRegistry {
 
   [[nodiscard]] std::uint32_t find_swarm(const InfoHash& info_hash) const;
   [[nodiscard]] std::uint32_t create_swarm(const InfoHash& info_hash);
+  // The peer's record in its swarm (id), or room for a new one: creates the swarm when
+  // swarm_id is kNone, refuses past the caps. id stays kNone for a new peer.
+  [[nodiscard]] AnnounceError admit(const InfoHash& info_hash, const PeerEndpoint& ep,
+                                    std::uint32_t& swarm_id, std::uint32_t& id);
   void drop_swarm_if_idle(std::uint32_t swarm_id);
 
   [[nodiscard]] std::uint64_t endpoint_hash(const std::array<std::uint8_t, 16>& address, bool v6,
