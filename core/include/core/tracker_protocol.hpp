@@ -30,6 +30,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/parse_result.hpp"
 #include "core/sha1.hpp"
 
 namespace lt::tracker {
@@ -43,35 +44,9 @@ inline constexpr int kDefaultNumwant = 50;
 inline constexpr int kMaxNumwant = 200;
 inline constexpr std::size_t kMaxScrapeHashes = 64;
 
-// Why a request was refused: the text of the bencoded `failure reason`.
-struct ParseError {
-  std::string reason;
-  friend bool operator==(const ParseError&, const ParseError&) = default;
-};
-
-// A parsed value or the reason it could not be parsed; expected bad input is not exceptional.
-template <typename T>
-class ParseResult {
- public:
-  ParseResult(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
-  ParseResult(ParseError error)
-      : value_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
-
-  [[nodiscard]] bool ok() const noexcept { return value_.index() == 0; }
-  explicit operator bool() const noexcept { return ok(); }
-
-  // Require ok() / !ok() respectively (std::bad_variant_access otherwise).
-  [[nodiscard]] T& value() & { return std::get<0>(value_); }
-  [[nodiscard]] const T& value() const& { return std::get<0>(value_); }
-  [[nodiscard]] T&& value() && { return std::get<0>(std::move(value_)); }
-  [[nodiscard]] const ParseError& error() const { return std::get<1>(value_); }
-
-  [[nodiscard]] T* operator->() { return &value(); }
-  [[nodiscard]] const T* operator->() const { return &value(); }
-
- private:
-  std::variant<T, ParseError> value_;
-};
+// The shared result type (core/parse_result.hpp), named here as the tracker code always has.
+using lt::ParseError;
+using lt::ParseResult;
 
 // ---- Addresses ----
 
