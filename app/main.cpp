@@ -15,7 +15,7 @@
 
 namespace {
 
-constexpr std::string_view kSubcommands[] = {"gui", "create", "info", "magnet", "tracker"};
+constexpr std::string_view kSubcommands[] = {"gui", "create", "info", "magnet", "tracker", "download", "seed"};
 
 // A double-clicked .torrent or a clicked magnet arrives as a bare argument; treat
 // `liketorrent X` like `liketorrent gui X` when X is not a subcommand or an option.
@@ -56,6 +56,7 @@ int run_cli(int argc, char** argv) {
   add_create_command(cli, global, runner);
   add_info_commands(cli, global, runner);
   add_tracker_command(cli, global, runner);
+  add_transfer_commands(cli, global, runner);
 
   std::vector<std::string> args;
   for (int i = argc - 1; i >= 1; --i)

@@ -1,0 +1,68 @@
+#pragma once
+// What the GUI or the CLI asks of the engine: the GUI -> engine half of the thread boundary
+// (DESIGN.md section 1). Plain values, moved through an SpscChannel; nothing here refers to
+// engine internals, so the GUI never sees Asio.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/piece_picker.hpp"
+#include "core/sha1.hpp"
+#include "core/units.hpp"
+
+namespace lt::engine {
+
+struct AddTorrent {
+  std::string torrent_bytes;  // the .torrent file's content (parsed again by the engine)
+  std::filesystem::path save_dir;
+  // Seed mode: the data is expected to be complete; check it and refuse to download (the
+  // `seed` command's contract: missing data is an error, not a download).
+  bool seed_only = false;
+  bool paused = false;
+  bool sequential = false;
+  std::vector<Priority> file_priorities;  // empty = all normal; else one per file
+};
+
+struct Pause {
+  InfoHash torrent;
+};
+struct Resume {
+  InfoHash torrent;
+};
+struct Stop {
+  InfoHash torrent;
+};
+struct Remove {
+  InfoHash torrent;
+  bool delete_data = false;
+};
+struct Recheck {
+  InfoHash torrent;
+};
+struct Reannounce {
+  InfoHash torrent;
+};
+struct SetFilePriority {
+  InfoHash torrent;
+  FileIndex file;
+  Priority priority = Priority::normal;
+};
+struct SetSequential {
+  InfoHash torrent;
+  bool sequential = false;
+};
+// Which torrent's peers and pieces to stream (nullopt: none); the snapshots come at ~2 Hz.
+struct Select {
+  std::optional<InfoHash> torrent;
+};
+// Stop every torrent (announce `stopped` with a short deadline), flush, and end the thread.
+struct Shutdown {};
+
+using Command = std::variant<AddTorrent, Pause, Resume, Stop, Remove, Recheck, Reannounce,
+                             SetFilePriority, SetSequential, Select, Shutdown>;
+
+}  // namespace lt::engine

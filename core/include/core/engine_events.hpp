@@ -1,0 +1,111 @@
+#pragma once
+// What the engine tells the GUI or the CLI: the engine -> GUI half of the thread boundary
+// (DESIGN.md section 1). Status comes as deltas (only torrents that changed, at most ~4 Hz);
+// heavy views (peers, pieces) only for the selected torrent, as moved vectors.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/sha1.hpp"
+#include "core/torrent_state.hpp"
+
+namespace lt::engine {
+
+struct TorrentAdded {
+  InfoHash torrent;
+  std::string name;
+  std::int64_t total_size = 0;
+  std::int32_t num_pieces = 0;
+};
+
+struct TorrentRemoved {
+  InfoHash torrent;
+};
+
+// One torrent's live numbers. Rates in bytes per second; totals are payload bytes.
+struct TorrentStatus {
+  InfoHash torrent;
+  TorrentState state = TorrentState::checking;
+  std::string error;           // set in TorrentState::error, and for tracker trouble below
+  std::string tracker_status;  // last announce outcome ("ok: 3 peers", "failure: ...")
+  std::int64_t wanted_bytes = 0;      // bytes of pieces not skipped
+  std::int64_t wanted_done = 0;       // of those, verified and on disk
+  std::int32_t pieces_have = 0;
+  std::int32_t num_pieces = 0;
+  std::int64_t checked_bytes = 0;     // progress of a check (TorrentState::checking)
+  std::int64_t downloaded = 0;        // payload received this session (incl. discarded)
+  std::int64_t uploaded = 0;          // payload sent this session
+  std::int64_t wasted = 0;            // duplicate or corrupt payload
+  double down_rate = 0;
+  double up_rate = 0;
+  std::int32_t peers = 0;             // connected
+  std::int32_t seeds = 0;             // connected peers that have everything
+  std::int32_t swarm_seeds = -1;      // from the tracker (-1 unknown)
+  std::int32_t swarm_leechers = -1;
+  bool complete = false;              // every wanted piece verified and flushed to disk
+};
+
+struct StatusDelta {
+  std::vector<TorrentStatus> changed;
+};
+
+enum class PeerSource : std::uint8_t { tracker, incoming, resume, manual, pex };
+
+struct PeerInfo {
+  std::string address;  // "1.2.3.4:6881" or "[::1]:6881"
+  std::string client;   // from the BEP 10 handshake, else from the peer id
+  bool am_choking = true;
+  bool am_interested = false;
+  bool peer_choking = true;
+  bool peer_interested = false;
+  bool snubbed = false;
+  bool incoming = false;
+  float progress = 0;  // 0..1, what the peer has
+  double down_rate = 0;
+  double up_rate = 0;
+  std::int64_t downloaded = 0;
+  std::int64_t uploaded = 0;
+  PeerSource source = PeerSource::tracker;
+};
+
+struct PeerSnapshot {
+  InfoHash torrent;
+  std::vector<PeerInfo> peers;
+};
+
+// One byte per piece each: state 0 missing, 1 downloading, 2 have; availability saturates at
+// 255 (connected peers that have it).
+struct PieceSnapshot {
+  InfoHash torrent;
+  std::vector<std::uint8_t> state;
+  std::vector<std::uint8_t> availability;
+};
+
+// The peer listener's outcome; the CLI turns a failure into exit code 1.
+struct ListenState {
+  std::uint16_t port = 0;
+  bool ok = false;
+  std::string error;
+};
+
+struct Error {
+  std::optional<InfoHash> torrent;
+  std::string message;
+};
+
+// The event queue was full; this many events were lost. The consumer should ask for a full
+// picture again (a Select, or treat every torrent as changed).
+struct EventsDropped {
+  std::uint64_t count = 0;
+};
+
+// The engine finished its shutdown; nothing follows.
+struct Stopped {};
+
+using Event = std::variant<TorrentAdded, TorrentRemoved, StatusDelta, PeerSnapshot, PieceSnapshot,
+                           ListenState, Error, EventsDropped, Stopped>;
+
+}  // namespace lt::engine

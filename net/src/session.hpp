@@ -1,0 +1,75 @@
+#pragma once
+// Everything the network thread owns: the torrents, the peer listener, the disk pool, our peer
+// id, and the outgoing event stream. Engine (engine.cpp) runs it on its thread and feeds it
+// commands; nothing here is touched from another thread.
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "core/engine_commands.hpp"
+#include "core/engine_events.hpp"
+#include "core/peer_id.hpp"
+#include "disk_pool.hpp"
+#include "net/engine.hpp"
+
+namespace lt::net {
+
+class Torrent;
+
+class Session {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  Session(boost::asio::io_context& io, EngineSettings settings,
+          std::function<void(engine::Event)> emit);
+  ~Session();
+
+  void start();
+  void handle(engine::Command command);
+  // Stops every torrent (bounded), closes the listeners; `done` runs when finished.
+  boost::asio::awaitable<void> shutdown();
+
+  [[nodiscard]] boost::asio::io_context& io() noexcept { return io_; }
+  [[nodiscard]] DiskPool& disk() noexcept { return disk_; }
+  [[nodiscard]] const PeerId& peer_id() const noexcept { return peer_id_; }
+  [[nodiscard]] std::uint16_t listen_port() const noexcept { return listen_port_; }
+  [[nodiscard]] const EngineSettings& settings() const noexcept { return settings_; }
+  void emit(engine::Event event) { emit_(std::move(event)); }
+  // A torrent's state changed in a way worth telling now (not waiting for the next delta).
+  void mark_changed() { force_status_ = true; }
+  [[nodiscard]] int total_peers() const;
+
+ private:
+  void add_torrent(engine::AddTorrent command);
+  std::shared_ptr<Torrent> find(const InfoHash& hash);
+  void open_listeners();
+  boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor);
+  boost::asio::awaitable<void> handle_incoming(boost::asio::ip::tcp::socket socket);
+  boost::asio::awaitable<void> status_loop();
+  void send_status(bool everything);
+
+  boost::asio::io_context& io_;
+  EngineSettings settings_;
+  std::function<void(engine::Event)> emit_;
+  DiskPool disk_;
+  PeerId peer_id_;
+  std::uint16_t listen_port_ = 0;
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+  std::map<InfoHash, std::shared_ptr<Torrent>> torrents_;
+  std::map<InfoHash, engine::TorrentStatus> last_sent_;
+  std::optional<InfoHash> selected_;
+  boost::asio::steady_timer status_timer_;
+  bool force_status_ = false;
+  bool stopping_ = false;
+  int snapshot_counter_ = 0;
+};
+
+}  // namespace lt::net

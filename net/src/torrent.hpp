@@ -1,0 +1,187 @@
+#pragma once
+// One torrent on the network thread: its metainfo, storage, piece picker, peers, choker and
+// tracker announcer. Peers call into it for everything shared (picking, blocks, blame); the
+// Session drives it (start, stop, status, snapshots) and routes incoming connections to it.
+//
+// Pieces are assembled in memory: blocks of a piece are copied into one buffer as they arrive;
+// when the last one lands, the disk pool hashes the buffer and, if it matches, writes the whole
+// piece. A piece therefore becomes "have" only after it verified and its bytes were written, and
+// corrupt data never reaches the files. The number of pieces in memory is bounded by the
+// picker, which finishes started pieces first.
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/choker.hpp"
+#include "core/engine_commands.hpp"
+#include "core/engine_events.hpp"
+#include "core/metainfo.hpp"
+#include "core/peer_id.hpp"
+#include "core/peer_wire.hpp"
+#include "core/piece_geometry.hpp"
+#include "core/piece_picker.hpp"
+#include "core/rate_meter.hpp"
+#include "core/tracker_client_protocol.hpp"
+#include "net/torrent_storage.hpp"
+
+namespace lt::net {
+
+class Session;
+class PeerConnection;
+class TrackerAnnouncer;
+
+struct TorrentSettings {
+  int max_peers = 50;           // connected or connecting
+  int upload_slots = 8;         // unchoked peers at once (<= 0: unlimited)
+  int max_pieces_in_memory = 64;
+};
+
+class Torrent : public std::enable_shared_from_this<Torrent> {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  Torrent(Session& session, Metainfo meta, engine::AddTorrent options);
+  ~Torrent();
+
+  void start();
+  // Disconnects everyone and announces `stopped` (bounded by the announcer's deadline).
+  boost::asio::awaitable<void> shutdown();
+
+  // ---- Identity and state ----
+  [[nodiscard]] const InfoHash& info_hash() const noexcept { return meta_.info_hash; }
+  [[nodiscard]] const Metainfo& meta() const noexcept { return meta_; }
+  [[nodiscard]] const PieceGeometry& geometry() const noexcept { return geometry_; }
+  [[nodiscard]] PiecePicker& picker() noexcept { return picker_; }
+  [[nodiscard]] TorrentState state() const noexcept { return state_; }
+  [[nodiscard]] bool transferring() const noexcept {
+    return state_ == TorrentState::downloading || state_ == TorrentState::seeding;
+  }
+  [[nodiscard]] bool complete() const noexcept { return picker_.wanted_complete(); }
+  [[nodiscard]] Session& session() noexcept { return session_; }
+  [[nodiscard]] engine::TorrentStatus status(Clock::time_point now) const;
+  [[nodiscard]] engine::PeerSnapshot peer_snapshot(Clock::time_point now) const;
+  [[nodiscard]] engine::PieceSnapshot piece_snapshot() const;
+
+  // ---- Peers (called by PeerConnection and the listener) ----
+  void add_peer_candidates(const std::vector<tracker::PeerAddress>& peers,
+                           engine::PeerSource source);
+  void accept_incoming(boost::asio::ip::tcp::socket socket, const wire::Handshake& theirs);
+  // After the handshake: false when the peer must be dropped (ourselves, a second connection
+  // to the same peer, banned, or both sides complete).
+  [[nodiscard]] bool admit(PeerConnection& peer, std::string& reason);
+  void on_peer_closed(PeerConnection& peer, const std::string& reason);
+  void on_peer_interested(PeerConnection& peer);
+  // A validated block for one of our requests. Returns false when the peer must be dropped.
+  bool on_block(PeerConnection& peer, const BlockRequest& block,
+                std::span<const std::uint8_t> data);
+  // Reads blocks for upload on the disk pool; an empty vector when the data cannot be read.
+  boost::asio::awaitable<std::vector<std::vector<std::uint8_t>>> read_blocks(
+      std::vector<BlockRequest> blocks);
+  void count_upload(std::int64_t bytes);
+  void count_download(std::int64_t bytes);
+  void count_wasted(std::int64_t bytes) { wasted_ += bytes; }
+  [[nodiscard]] bool is_banned(const tracker::PeerAddress& address, const PeerId& id) const;
+  [[nodiscard]] int unchoked_count() const;
+  [[nodiscard]] const TorrentSettings& settings() const noexcept { return settings_; }
+
+  // ---- Announcer ----
+  struct AnnounceNumbers {
+    std::int64_t uploaded = 0;
+    std::int64_t downloaded = 0;
+    std::int64_t left = 0;
+  };
+  [[nodiscard]] AnnounceNumbers announce_numbers() const;
+  void set_tracker_status(std::string text, std::int32_t seeds, std::int32_t leechers);
+  // The announcer asks for peers more often while we have few.
+  [[nodiscard]] bool wants_more_peers() const;
+
+  // ---- Commands ----
+  void pause();
+  void resume();
+  void set_file_priority(FileIndex file, Priority priority);
+  void set_sequential(bool on);
+  void reannounce();
+
+ private:
+  boost::asio::awaitable<void> run();
+  boost::asio::awaitable<void> check_existing_data();
+  boost::asio::awaitable<void> check_worker(std::shared_ptr<std::int32_t> next);
+  boost::asio::awaitable<void> verify_and_write(PieceIndex piece, std::vector<std::uint8_t> data,
+                                                std::vector<PeerKey> contributors);
+  void tick(Clock::time_point now);
+  void run_choker(Clock::time_point now);
+  void connect_to_candidates(Clock::time_point now);
+  void on_piece_passed(PieceIndex piece);
+  void on_piece_failed(PieceIndex piece, const std::vector<PeerKey>& contributors);
+  void become_complete();
+  void fail(const std::string& message);
+  void apply_file_priorities();
+  void set_state(TorrentState state);
+
+  struct PartialPiece {
+    std::vector<std::uint8_t> data;
+    std::vector<PeerKey> contributors;
+  };
+  struct Candidate {
+    engine::PeerSource source = engine::PeerSource::tracker;
+    Clock::time_point next_attempt{};
+    int failures = 0;
+  };
+  struct PeerRecord {
+    tracker::PeerAddress address;
+    PeerId peer_id{};
+    int hash_failures = 0;
+  };
+
+  Session& session_;
+  Metainfo meta_;
+  engine::AddTorrent options_;
+  PieceGeometry geometry_;
+  TorrentSettings settings_;
+  std::shared_ptr<TorrentStorage> storage_;
+  PiecePicker picker_;
+  Choker choker_;
+  std::vector<Priority> file_priorities_;
+  TorrentState state_ = TorrentState::checking;
+  std::string error_;
+  std::string tracker_status_;
+  std::int32_t swarm_seeds_ = -1;
+  std::int32_t swarm_leechers_ = -1;
+  bool paused_ = false;
+  bool stopping_ = false;
+  bool was_complete_at_start_ = false;
+  std::int64_t checked_bytes_ = 0;
+
+  std::vector<std::shared_ptr<PeerConnection>> peers_;
+  PeerKey next_key_ = 1;
+  std::map<tracker::PeerAddress, Candidate, bool (*)(const tracker::PeerAddress&,
+                                                     const tracker::PeerAddress&)>
+      candidates_;
+  std::unordered_map<PeerKey, PeerRecord> records_;
+  std::set<std::string> banned_;  // "ip" (or "ip:port" on loopback) and peer ids as hex
+  std::unordered_map<std::int32_t, PartialPiece> partial_;
+  int pieces_verifying_ = 0;
+
+  RateMeter down_;
+  RateMeter up_;
+  std::int64_t downloaded_ = 0;
+  std::int64_t uploaded_ = 0;
+  std::int64_t wasted_ = 0;
+  std::int64_t done_at_start_ = 0;
+  int choker_rounds_ = 0;
+  Clock::time_point last_choke_;
+  std::unique_ptr<TrackerAnnouncer> announcer_;
+  boost::asio::steady_timer tick_timer_;
+};
+
+}  // namespace lt::net
