@@ -48,7 +48,9 @@ struct TransferArgs {
 
 std::atomic<int> g_signal{0};
 
-extern "C" void on_signal(int signal) { g_signal.store(signal); }
+extern "C" void on_signal(int signal) {
+  g_signal.store(signal);
+}
 
 std::string read_all(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

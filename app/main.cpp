@@ -15,7 +15,8 @@
 
 namespace {
 
-constexpr std::string_view kSubcommands[] = {"gui", "create", "info", "magnet", "tracker", "download", "seed"};
+constexpr std::string_view kSubcommands[] = {"gui",     "create",   "info", "magnet",
+                                             "tracker", "download", "seed"};
 
 // A double-clicked .torrent or a clicked magnet arrives as a bare argument; treat
 // `liketorrent X` like `liketorrent gui X` when X is not a subcommand or an option.

@@ -26,7 +26,8 @@ std::string eta(std::int64_t left, double rate) {
   if (rate < 1) return "-";
   const auto seconds = static_cast<std::int64_t>(static_cast<double>(left) / rate);
   if (seconds >= 86400) return std::to_string(seconds / 86400) + "d";
-  if (seconds >= 3600) return std::to_string(seconds / 3600) + "h" + std::to_string(seconds / 60 % 60) + "m";
+  if (seconds >= 3600)
+    return std::to_string(seconds / 3600) + "h" + std::to_string(seconds / 60 % 60) + "m";
   if (seconds >= 60) return std::to_string(seconds / 60) + "m" + std::to_string(seconds % 60) + "s";
   return std::to_string(seconds) + "s";
 }
@@ -39,7 +40,8 @@ TransferDisplay::TransferDisplay(std::string name, bool /*seeding_expected*/)
 std::string TransferDisplay::line(const engine::TorrentStatus& s) const {
   char percent[16];
   const double fraction =
-      s.wanted_bytes > 0 ? static_cast<double>(s.wanted_done) / static_cast<double>(s.wanted_bytes) : 0;
+      s.wanted_bytes > 0 ? static_cast<double>(s.wanted_done) / static_cast<double>(s.wanted_bytes)
+                         : 0;
   std::snprintf(percent, sizeof percent, "%5.1f%%", 100.0 * fraction);
   std::string text = name_ + ": " + std::string(to_string(s.state));
   if (s.state == TorrentState::checking) {

@@ -17,7 +17,8 @@ namespace lt::net {
     return {boost::asio::ip::address_v4(b), a.port};
   }
   boost::asio::ip::address_v6::bytes_type b{};
-  for (std::size_t i = 0; i < b.size(); ++i) b[i] = a.ip.bytes[i];
+  for (std::size_t i = 0; i < b.size(); ++i)
+    b[i] = a.ip.bytes[i];
   return {boost::asio::ip::address_v6(b), a.port};
 }
 
@@ -31,10 +32,12 @@ namespace lt::net {
   }
   if (address.is_v4()) {
     const auto b = address.to_v4().to_bytes();
-    for (std::size_t i = 0; i < b.size(); ++i) a.ip.bytes[i] = b[i];
+    for (std::size_t i = 0; i < b.size(); ++i)
+      a.ip.bytes[i] = b[i];
   } else {
     const auto b = address.to_v6().to_bytes();
-    for (std::size_t i = 0; i < b.size(); ++i) a.ip.bytes[i] = b[i];
+    for (std::size_t i = 0; i < b.size(); ++i)
+      a.ip.bytes[i] = b[i];
     a.ip.v6 = true;
   }
   return a;

@@ -228,7 +228,10 @@ asio::awaitable<void> PeerConnection::read_loop() {
         close("invalid " + std::string(wire::name(message.value())) + ": " + *problem);
         co_return;
       }
-      if (!handle(message.value()) || closed_) co_return;
+      if (!handle(message.value()) || closed_) {
+        close("protocol error");  // no-op when a handler already closed with its reason
+        co_return;
+      }
     }
     request_more();
   }
@@ -243,7 +246,6 @@ bool PeerConnection::first_message_check() {
 }
 
 bool PeerConnection::handle(const wire::Message& message) {
-  const bool first = !got_first_message_;
   const bool ok = std::visit(
       [&](const auto& m) -> bool {
         using T = std::decay_t<decltype(m)>;
@@ -276,7 +278,7 @@ bool PeerConnection::handle(const wire::Message& message) {
         } else if constexpr (std::is_same_v<T, wire::Have>) {
           return on_have(m.piece);
         } else if constexpr (std::is_same_v<T, wire::Bitfield>) {
-          return first && first_message_check() && on_bitfield(m);
+          return first_message_check() && on_bitfield(m);
         } else if constexpr (std::is_same_v<T, wire::HaveAll>) {
           if (!first_message_check()) return false;
           peer_has_.set_all();

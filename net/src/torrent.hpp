@@ -41,8 +41,8 @@ class PeerConnection;
 class TrackerAnnouncer;
 
 struct TorrentSettings {
-  int max_peers = 50;           // connected or connecting
-  int upload_slots = 8;         // unchoked peers at once (<= 0: unlimited)
+  int max_peers = 50;    // connected or connecting
+  int upload_slots = 8;  // unchoked peers at once (<= 0: unlimited)
   int max_pieces_in_memory = 64;
 };
 
@@ -164,8 +164,8 @@ class Torrent : public std::enable_shared_from_this<Torrent> {
 
   std::vector<std::shared_ptr<PeerConnection>> peers_;
   PeerKey next_key_ = 1;
-  std::map<tracker::PeerAddress, Candidate, bool (*)(const tracker::PeerAddress&,
-                                                     const tracker::PeerAddress&)>
+  std::map<tracker::PeerAddress, Candidate,
+           bool (*)(const tracker::PeerAddress&, const tracker::PeerAddress&)>
       candidates_;
   std::unordered_map<PeerKey, PeerRecord> records_;
   std::set<std::string> banned_;  // "ip" (or "ip:port" on loopback) and peer ids as hex

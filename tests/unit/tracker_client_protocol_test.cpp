@@ -297,8 +297,8 @@ TEST(TrackerClientProtocol, IntervalsAreClamped) {
   EXPECT_EQ(reply_ok("de").interval, 1800);
   EXPECT_EQ(reply_ok("d8:intervali0ee").interval, kMinAnnounceInterval);
   EXPECT_EQ(reply_ok("d8:intervali-5ee").interval, kMinAnnounceInterval);
-  EXPECT_EQ(reply_ok("d8:intervali29ee").interval, 30);
-  EXPECT_EQ(reply_ok("d8:intervali31ee").interval, 31);
+  EXPECT_EQ(reply_ok("d8:intervali4ee").interval, kMinAnnounceInterval);
+  EXPECT_EQ(reply_ok("d8:intervali6ee").interval, 6);
   EXPECT_EQ(reply_ok("d8:intervali86400ee").interval, 86'400);
   EXPECT_EQ(reply_ok("d8:intervali9223372036854775807ee").interval, kMaxAnnounceInterval);
   EXPECT_EQ(reply_ok("d8:intervali-9223372036854775808ee").interval, kMinAnnounceInterval);

@@ -29,23 +29,23 @@ struct TorrentRemoved {
 struct TorrentStatus {
   InfoHash torrent;
   TorrentState state = TorrentState::checking;
-  std::string error;           // set in TorrentState::error, and for tracker trouble below
-  std::string tracker_status;  // last announce outcome ("ok: 3 peers", "failure: ...")
-  std::int64_t wanted_bytes = 0;      // bytes of pieces not skipped
-  std::int64_t wanted_done = 0;       // of those, verified and on disk
+  std::string error;              // set in TorrentState::error, and for tracker trouble below
+  std::string tracker_status;     // last announce outcome ("ok: 3 peers", "failure: ...")
+  std::int64_t wanted_bytes = 0;  // bytes of pieces not skipped
+  std::int64_t wanted_done = 0;   // of those, verified and on disk
   std::int32_t pieces_have = 0;
   std::int32_t num_pieces = 0;
-  std::int64_t checked_bytes = 0;     // progress of a check (TorrentState::checking)
-  std::int64_t downloaded = 0;        // payload received this session (incl. discarded)
-  std::int64_t uploaded = 0;          // payload sent this session
-  std::int64_t wasted = 0;            // duplicate or corrupt payload
+  std::int64_t checked_bytes = 0;  // progress of a check (TorrentState::checking)
+  std::int64_t downloaded = 0;     // payload received this session (incl. discarded)
+  std::int64_t uploaded = 0;       // payload sent this session
+  std::int64_t wasted = 0;         // duplicate or corrupt payload
   double down_rate = 0;
   double up_rate = 0;
-  std::int32_t peers = 0;             // connected
-  std::int32_t seeds = 0;             // connected peers that have everything
-  std::int32_t swarm_seeds = -1;      // from the tracker (-1 unknown)
+  std::int32_t peers = 0;         // connected
+  std::int32_t seeds = 0;         // connected peers that have everything
+  std::int32_t swarm_seeds = -1;  // from the tracker (-1 unknown)
   std::int32_t swarm_leechers = -1;
-  bool complete = false;              // every wanted piece verified and flushed to disk
+  bool complete = false;  // every wanted piece verified and flushed to disk
 };
 
 struct StatusDelta {
