@@ -1,8 +1,14 @@
 #pragma once
 // The disk thread pool (DESIGN.md section 1): file reads and writes and SHA-1 run here, never on
 // the network thread. A coroutine on the network thread awaits a job with
-//   auto digest = co_await disk.run([&] { return storage.hash_piece(p); });
+//   auto job = [storage, p] { return storage->hash_piece(p); };
+//   auto digest = co_await disk.run(std::move(job));
 // and resumes on its own executor with the result (or the job's exception rethrown).
+//
+// Always name the job first: GCC 12 destroys a lambda temporary created inside a co_await
+// expression twice (its captures were released twice: a use-after-free of the storage),
+// whether or not the callee is a coroutine. Catch exceptions inside the job rather than around
+// the co_await.
 //
 // Jobs capture what they touch by value or through shared ownership: the awaiting coroutine
 // may be cancelled while a job still runs.
@@ -24,9 +30,8 @@ class DiskPool {
   DiskPool(const DiskPool&) = delete;
   DiskPool& operator=(const DiskPool&) = delete;
 
-  // Deliberately not a coroutine itself: GCC 12 destroys a prvalue argument of a coroutine
-  // twice in some co_await expressions (the lambda's captures were released twice), so this
-  // returns co_spawn's awaitable directly and the job lives in co_spawn's own frame.
+  // Not a coroutine itself: it returns co_spawn's awaitable, and the job lives in co_spawn's
+  // own frame until it has run.
   template <typename Job>
   [[nodiscard]] boost::asio::awaitable<std::invoke_result_t<Job&>> run(Job job) {
     using Result = std::invoke_result_t<Job&>;

@@ -105,7 +105,7 @@ void Session::open_listeners() {
   if (state.ok) {
     spdlog::info("engine: listening for peers on port {}", listen_port_);
   } else {
-    spdlog::error("engine: {}", state.error);
+    spdlog::info("engine: {}", state.error);  // the ListenState event carries it to the owner
   }
   for (auto& acceptor : acceptors_)
     asio::co_spawn(io_, accept_loop(*acceptor), asio::detached);
@@ -231,11 +231,10 @@ std::shared_ptr<Torrent> Session::find(const InfoHash& hash) {
   return it == torrents_.end() ? nullptr : it->second;
 }
 
-int Session::total_peers() const {
+bool Session::can_open_connection() const {
   int n = 0;
-  for (const auto& [hash, torrent] : torrents_)
-    n += torrent->status(Clock::now()).peers;
-  return n;
+  for (const auto& [hash, torrent] : torrents_) n += torrent->connection_count();
+  return n < settings_.max_connections;
 }
 
 asio::awaitable<void> Session::status_loop() {

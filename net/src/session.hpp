@@ -45,7 +45,8 @@ class Session {
   void emit(engine::Event event) { emit_(std::move(event)); }
   // A torrent's state changed in a way worth telling now (not waiting for the next delta).
   void mark_changed() { force_status_ = true; }
-  [[nodiscard]] int total_peers() const;
+  // False once the global connection limit is reached (EngineSettings::max_connections).
+  [[nodiscard]] bool can_open_connection() const;
 
  private:
   void add_torrent(engine::AddTorrent command);

@@ -29,7 +29,6 @@ constexpr std::chrono::milliseconds kTick{1000};
 constexpr std::chrono::seconds kChokeEvery{10};
 constexpr std::chrono::milliseconds kStoppedDeadline{2000};
 constexpr std::chrono::seconds kRetryAfter{30};
-constexpr int kBanAfterFailures = 3;
 constexpr std::size_t kMaxCandidates = 2000;
 
 std::string peer_id_key(const PeerId& id) {
@@ -236,6 +235,7 @@ void Torrent::connect_to_candidates(Clock::time_point now) {
   if (stopping_ || paused_ || !transferring()) return;
   for (auto& [address, candidate] : candidates_) {
     if (static_cast<int>(peers_.size()) >= settings_.max_peers) break;
+    if (!session_.can_open_connection()) break;
     if (candidate.next_attempt > now) continue;
     if (banned_.contains(address_key(address))) continue;
     const bool connected = std::any_of(peers_.begin(), peers_.end(), [&](const auto& peer) {
@@ -251,7 +251,7 @@ void Torrent::connect_to_candidates(Clock::time_point now) {
     const PeerKey key = next_key_++;
     auto peer = std::make_shared<PeerConnection>(shared_from_this(), tcp::socket(session_.io()),
                                                  key, address, candidate.source);
-    records_[key] = PeerRecord{address, {}, 0};
+    records_[key] = PeerRecord{address, {}};
     peers_.push_back(peer);
     peer->start_outgoing();
   }
@@ -259,7 +259,10 @@ void Torrent::connect_to_candidates(Clock::time_point now) {
 
 void Torrent::accept_incoming(tcp::socket socket, const wire::Handshake& theirs) {
   std::erase_if(peers_, [](const auto& peer) { return peer->closed(); });
-  if (static_cast<int>(peers_.size()) >= settings_.max_peers || stopping_ || paused_) return;
+  if (static_cast<int>(peers_.size()) >= settings_.max_peers || stopping_ || paused_ ||
+      !session_.can_open_connection()) {
+    return;
+  }
   boost::system::error_code ec;
   const tcp::endpoint remote = socket.remote_endpoint(ec);
   if (ec) return;
@@ -268,7 +271,7 @@ void Torrent::accept_incoming(tcp::socket socket, const wire::Handshake& theirs)
   const PeerKey key = next_key_++;
   auto peer = std::make_shared<PeerConnection>(shared_from_this(), std::move(socket), key, address,
                                                engine::PeerSource::incoming);
-  records_[key] = PeerRecord{address, {}, 0};
+  records_[key] = PeerRecord{address, {}};
   peers_.push_back(peer);
   peer->start_incoming(theirs);
 }
@@ -324,53 +327,79 @@ bool Torrent::on_block(PeerConnection& peer, const BlockRequest& block,
   PartialPiece& partial = partial_[block.piece.get()];
   if (partial.data.empty()) {
     partial.data.resize(static_cast<std::size_t>(geometry_.piece_size(block.piece)));
+    partial.block_senders.assign(static_cast<std::size_t>(geometry_.blocks_in_piece(block.piece)),
+                                 0);
   }
   std::memcpy(partial.data.data() + block.begin, data.data(), data.size());
-  if (std::find(partial.contributors.begin(), partial.contributors.end(), peer.key()) ==
-      partial.contributors.end()) {
-    partial.contributors.push_back(peer.key());
-  }
+  partial.block_senders[static_cast<std::size_t>(block.begin / kBlockSize)] = peer.key();
   if (picker_.all_blocks_received(block.piece)) {
     auto node = partial_.extract(block.piece.get());
     spawn(session_.io(), shared_from_this(),
           verify_and_write(block.piece, std::move(node.mapped().data),
-                           std::move(node.mapped().contributors)),
+                           std::move(node.mapped().block_senders)),
           "piece verification");
   }
   return true;
 }
 
 asio::awaitable<void> Torrent::verify_and_write(PieceIndex piece, std::vector<std::uint8_t> data,
-                                                std::vector<PeerKey> contributors) {
+                                                std::vector<PeerKey> block_senders) {
   enum class Outcome { passed, failed, io_error };
   struct Result {
     Outcome outcome = Outcome::passed;
     std::string error;
+    std::vector<Sha1Digest> block_digests;  // when failed, or passed after an earlier failure
   };
   ++pieces_verifying_;
   std::shared_ptr<TorrentStorage> storage = storage_;
   const Sha1Digest expected = meta_.piece_hash(piece);
+  const bool suspect = smart_ban_.is_suspect(piece);
   auto buffer = std::make_shared<std::vector<std::uint8_t>>(std::move(data));
-  auto job = [storage, buffer, piece, expected] {
+  auto job = [storage, buffer, piece, expected, suspect] {
     const std::string_view bytes(reinterpret_cast<const char*>(buffer->data()), buffer->size());
-    if (Sha1::digest(bytes) != expected) return Result{Outcome::failed, {}};
+    Result result;
+    const bool ok = Sha1::digest(bytes) == expected;
+    if (!ok || suspect) {
+      for (std::size_t at = 0; at < bytes.size(); at += kBlockSize) {
+        result.block_digests.push_back(Sha1::digest(bytes.substr(at, kBlockSize)));
+      }
+    }
+    if (!ok) {
+      result.outcome = Outcome::failed;
+      return result;
+    }
     try {
       storage->write(BlockRequest{piece, 0, static_cast<std::int32_t>(buffer->size())}, *buffer);
     } catch (const std::exception& e) {
-      return Result{Outcome::io_error, e.what()};
+      result.outcome = Outcome::io_error;
+      result.error = e.what();
     }
-    return Result{Outcome::passed, {}};
+    return result;
   };
   const Result result = co_await session_.disk().run(std::move(job));
   --pieces_verifying_;
   if (stopping_) co_return;
   switch (result.outcome) {
     case Outcome::passed:
+      if (suspect) {
+        for (const PeerKey key : smart_ban_.on_passed(piece, result.block_digests)) {
+          ban(key, "its block of a failed piece differed from the good copy");
+        }
+      }
       on_piece_passed(piece);
       break;
-    case Outcome::failed:
-      on_piece_failed(piece, contributors);
+    case Outcome::failed: {
+      picker_.on_hash_failed(piece);
+      wasted_ += geometry_.piece_size(piece);
+      std::vector<BlockSender> senders;
+      for (std::size_t i = 0; i < block_senders.size(); ++i) {
+        senders.push_back({block_senders[i], result.block_digests.at(i)});
+      }
+      const std::vector<PeerKey> convicted = smart_ban_.on_failed(piece, senders);
+      spdlog::warn("torrent {}: piece {} failed its hash check", meta_.name, piece.get());
+      for (const PeerKey key : convicted) ban(key, "sent corrupt data");
       break;
+    }
     case Outcome::io_error:
       picker_.on_hash_failed(piece);
       fail(result.error);
@@ -380,33 +409,20 @@ asio::awaitable<void> Torrent::verify_and_write(PieceIndex piece, std::vector<st
 
 void Torrent::on_piece_passed(PieceIndex piece) {
   picker_.on_hash_passed(piece);
-  for (const auto& peer : peers_)
-    peer->send_have(piece);
+  for (const auto& peer : peers_) peer->send_have(piece);
   if (complete()) become_complete();
 }
 
-void Torrent::on_piece_failed(PieceIndex piece, const std::vector<PeerKey>& contributors) {
-  picker_.on_hash_failed(piece);
-  wasted_ += geometry_.piece_size(piece);
-  spdlog::warn("torrent {}: piece {} failed its hash check ({} contributing peer{})", meta_.name,
-               piece.get(), contributors.size(), contributors.size() == 1 ? "" : "s");
-  // Blame: a sole contributor sent bad data for sure; with several, ban whoever is behind
-  // repeated failures.
-  for (const PeerKey key : contributors) {
-    auto it = records_.find(key);
-    if (it == records_.end()) continue;
-    PeerRecord& record = it->second;
-    ++record.hash_failures;
-    if (contributors.size() == 1 || record.hash_failures >= kBanAfterFailures) {
-      banned_.insert(address_key(record.address));
-      if (record.peer_id != PeerId{}) banned_.insert(peer_id_key(record.peer_id));
-      spdlog::warn("torrent {}: banned {} after {} failed piece{}", meta_.name,
-                   to_string(record.address), record.hash_failures,
-                   record.hash_failures == 1 ? "" : "s");
-      for (const auto& peer : peers_) {
-        if (peer->key() == key) peer->close("banned: sent corrupt data");
-      }
-    }
+void Torrent::ban(PeerKey key, const char* why) {
+  const auto it = records_.find(key);
+  if (it == records_.end()) return;
+  const PeerRecord& record = it->second;
+  if (is_banned(record.address, record.peer_id)) return;
+  banned_.insert(address_key(record.address));
+  if (record.peer_id != PeerId{}) banned_.insert(peer_id_key(record.peer_id));
+  spdlog::warn("torrent {}: banned {}: {}", meta_.name, to_string(record.address), why);
+  for (const auto& peer : peers_) {
+    if (peer->key() == key) peer->close(std::string("banned: ") + why);
   }
 }
 
@@ -422,7 +438,8 @@ void Torrent::become_complete() {
 
 void Torrent::fail(const std::string& message) {
   error_ = message;
-  spdlog::error("torrent {}: {}", meta_.name, message);
+  // Info, not error: the owner gets the Error event and shows it (the CLI prints it once).
+  spdlog::info("torrent {}: {}", meta_.name, message);
   set_state(TorrentState::error);
   for (const auto& peer : peers_)
     peer->close("torrent error");

@@ -31,6 +31,7 @@
 #include "core/piece_geometry.hpp"
 #include "core/piece_picker.hpp"
 #include "core/rate_meter.hpp"
+#include "core/smart_ban.hpp"
 #include "core/tracker_client_protocol.hpp"
 #include "net/torrent_storage.hpp"
 
@@ -92,6 +93,7 @@ class Torrent : public std::enable_shared_from_this<Torrent> {
   void count_wasted(std::int64_t bytes) { wasted_ += bytes; }
   [[nodiscard]] bool is_banned(const tracker::PeerAddress& address, const PeerId& id) const;
   [[nodiscard]] int unchoked_count() const;
+  [[nodiscard]] int connection_count() const noexcept { return static_cast<int>(peers_.size()); }
   [[nodiscard]] const TorrentSettings& settings() const noexcept { return settings_; }
 
   // ---- Announcer ----
@@ -117,12 +119,12 @@ class Torrent : public std::enable_shared_from_this<Torrent> {
   boost::asio::awaitable<void> check_existing_data();
   boost::asio::awaitable<void> check_worker(std::shared_ptr<std::int32_t> next);
   boost::asio::awaitable<void> verify_and_write(PieceIndex piece, std::vector<std::uint8_t> data,
-                                                std::vector<PeerKey> contributors);
+                                                std::vector<PeerKey> block_senders);
   void tick(Clock::time_point now);
   void run_choker(Clock::time_point now);
   void connect_to_candidates(Clock::time_point now);
   void on_piece_passed(PieceIndex piece);
-  void on_piece_failed(PieceIndex piece, const std::vector<PeerKey>& contributors);
+  void ban(PeerKey key, const char* why);
   void become_complete();
   void fail(const std::string& message);
   void apply_file_priorities();
@@ -130,7 +132,7 @@ class Torrent : public std::enable_shared_from_this<Torrent> {
 
   struct PartialPiece {
     std::vector<std::uint8_t> data;
-    std::vector<PeerKey> contributors;
+    std::vector<PeerKey> block_senders;  // who sent each block (for SmartBan)
   };
   struct Candidate {
     engine::PeerSource source = engine::PeerSource::tracker;
@@ -140,7 +142,6 @@ class Torrent : public std::enable_shared_from_this<Torrent> {
   struct PeerRecord {
     tracker::PeerAddress address;
     PeerId peer_id{};
-    int hash_failures = 0;
   };
 
   Session& session_;
@@ -168,6 +169,7 @@ class Torrent : public std::enable_shared_from_this<Torrent> {
            bool (*)(const tracker::PeerAddress&, const tracker::PeerAddress&)>
       candidates_;
   std::unordered_map<PeerKey, PeerRecord> records_;
+  SmartBan smart_ban_;
   std::set<std::string> banned_;  // "ip" (or "ip:port" on loopback) and peer ids as hex
   std::unordered_map<std::int32_t, PartialPiece> partial_;
   int pieces_verifying_ = 0;

@@ -31,6 +31,7 @@ struct EngineSettings {
   // Bind the peer listener to loopback only (tests and benchmarks); default all interfaces.
   bool loopback_only = false;
   int max_peers_per_torrent = 50;
+  int max_connections = 200;  // over all torrents, incoming and outgoing
   int upload_slots = 8;  // unchoked peers per torrent; <= 0 unlimited
   std::size_t disk_threads = 2;
   std::size_t command_queue = 1024;
