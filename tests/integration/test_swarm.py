@@ -14,8 +14,9 @@ Cases:
   corrupt_peer_banned      an "evil peer" (plain sockets, BEP 3: right info-hash, bitfield of
                            all pieces, unchoke, random bytes for every request) announced as a
                            seeder is the only source at first; our leecher must ban it after
-                           hash failures ("banned 127.0.0.1:PORT: reason" on stderr, connection
-                           closed,                           no reconnect), then complete from a real seeder started afterwards.
+                           hash failures ("banned 127.0.0.1:PORT: reason" on stderr,
+                           connection closed, no reconnect), then complete from a real seeder
+                           started afterwards.
   bad_input                `download`/`seed` refusals: exit codes 2 (or 1) with one line on
                            stderr and nothing created in -d.
   sigterm_is_clean         an unfinished leecher gets SIGTERM: exit 1 within 10 s with one
