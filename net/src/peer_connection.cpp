@@ -311,7 +311,12 @@ bool PeerConnection::handle(const wire::Message& message) {
         }
       },
       message);
-  got_first_message_ = true;
+  // BEP 6 wants the have-state first, but libtorrent, Transmission and aria2 all send their
+  // extension handshake before it; keep-alives and DHT ports are neutral too.
+  const bool neutral = std::holds_alternative<wire::Extended>(message) ||
+                       std::holds_alternative<wire::KeepAlive>(message) ||
+                       std::holds_alternative<wire::Port>(message);
+  if (!neutral) got_first_message_ = true;
   return ok;
 }
 

@@ -125,12 +125,19 @@ class EnginePeerTest : public ::testing::Test {
     return false;
   }
 
-  static std::vector<std::uint8_t> frame(std::uint8_t id, std::vector<std::uint8_t> payload) {
+  static std::vector<std::uint8_t> frame(std::uint8_t id,
+                                         const std::vector<std::uint8_t>& payload) {
     const auto n = static_cast<std::uint32_t>(payload.size() + 1);
-    std::vector<std::uint8_t> out{
-        static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16),
-        static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n), id};
-    out.insert(out.end(), payload.begin(), payload.end());
+    // Built byte by byte: GCC 12 at -O3 warns (array-bounds) on inserting an empty range.
+    std::vector<std::uint8_t> out;
+    out.reserve(payload.size() + 5);
+    out.push_back(static_cast<std::uint8_t>(n >> 24));
+    out.push_back(static_cast<std::uint8_t>(n >> 16));
+    out.push_back(static_cast<std::uint8_t>(n >> 8));
+    out.push_back(static_cast<std::uint8_t>(n));
+    out.push_back(id);
+    for (const std::uint8_t b : payload)
+      out.push_back(b);
     return out;
   }
   static std::vector<std::uint8_t> u32s(std::initializer_list<std::uint32_t> values) {
@@ -147,9 +154,14 @@ class EnginePeerTest : public ::testing::Test {
   // Requests one block as a well-behaved peer and checks the bytes.
   void expect_served_correctly() {
     tcp::socket socket = connect_and_handshake(0x42);
-    std::vector<std::uint8_t> hello = frame(15, {});  // have-none
-    auto interested = frame(2, {});
-    hello.insert(hello.end(), interested.begin(), interested.end());
+    // As libtorrent, Transmission and aria2 do: the extension handshake before the have-state.
+    const std::string ext = "d1:md11:ut_metadatai3ee1:v4:teste";
+    std::vector<std::uint8_t> ext_payload{0};
+    ext_payload.insert(ext_payload.end(), ext.begin(), ext.end());
+    std::vector<std::uint8_t> hello = frame(20, ext_payload);
+    for (const auto& m : {frame(15, {}), frame(2, {})}) {  // have-none, interested
+      hello.insert(hello.end(), m.begin(), m.end());
+    }
     asio::write(socket, asio::buffer(hello));
     // Read messages until unchoked, then request piece 5's (short) block and read it.
     bool requested = false;
