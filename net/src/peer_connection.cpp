@@ -237,9 +237,27 @@ asio::awaitable<void> PeerConnection::read_loop() {
   }
 }
 
-bool PeerConnection::first_message_check() {
-  if (got_first_message_) {
-    close("bitfield, have-all or have-none after other messages");
+// BEP 3/6 want the have-state (bitfield, have-all or have-none) as the first message, but real
+// clients do otherwise: libtorrent, Transmission and aria2 send their extension handshake
+// first, and aria2 sends have-none and later a bitfield. A late have-state therefore replaces
+// the one we knew (availability is moved over) instead of ending the connection.
+bool PeerConnection::replace_have_state(Bitfield bits, bool all) {
+  PiecePicker& picker = torrent_->picker();
+  if (peer_has_all_) {
+    picker.peer_lost_all();
+  } else {
+    picker.peer_lost_bitfield(peer_has_);
+  }
+  peer_has_ = std::move(bits);
+  peer_has_all_ = all;
+  if (all) {
+    picker.peer_has_all();
+  } else {
+    picker.peer_has_bitfield(peer_has_);
+  }
+  update_interest();
+  if (torrent_->complete() && is_seed()) {
+    close("both sides are seeds");
     return false;
   }
   return true;
@@ -278,20 +296,11 @@ bool PeerConnection::handle(const wire::Message& message) {
         } else if constexpr (std::is_same_v<T, wire::Have>) {
           return on_have(m.piece);
         } else if constexpr (std::is_same_v<T, wire::Bitfield>) {
-          return first_message_check() && on_bitfield(m);
+          return on_bitfield(m);
         } else if constexpr (std::is_same_v<T, wire::HaveAll>) {
-          if (!first_message_check()) return false;
-          peer_has_.set_all();
-          peer_has_all_ = true;
-          torrent_->picker().peer_has_all();
-          update_interest();
-          if (torrent_->complete()) {
-            close("both sides are seeds");
-            return false;
-          }
-          return true;
+          return replace_have_state(Bitfield(torrent_->geometry().num_pieces(), true), true);
         } else if constexpr (std::is_same_v<T, wire::HaveNone>) {
-          return first_message_check();
+          return replace_have_state(Bitfield(torrent_->geometry().num_pieces()), false);
         } else if constexpr (std::is_same_v<T, wire::Request>) {
           return on_request(m.block);
         } else if constexpr (std::is_same_v<T, wire::Cancel>) {
@@ -311,12 +320,6 @@ bool PeerConnection::handle(const wire::Message& message) {
         }
       },
       message);
-  // BEP 6 wants the have-state first, but libtorrent, Transmission and aria2 all send their
-  // extension handshake before it; keep-alives and DHT ports are neutral too.
-  const bool neutral = std::holds_alternative<wire::Extended>(message) ||
-                       std::holds_alternative<wire::KeepAlive>(message) ||
-                       std::holds_alternative<wire::Port>(message);
-  if (!neutral) got_first_message_ = true;
   return ok;
 }
 
@@ -339,14 +342,7 @@ bool PeerConnection::on_bitfield(const wire::Bitfield& m) {
     close("invalid bitfield");
     return false;
   }
-  peer_has_ = std::move(*bits);
-  torrent_->picker().peer_has_bitfield(peer_has_);
-  update_interest();
-  if (torrent_->complete() && is_seed()) {
-    close("both sides are seeds");
-    return false;
-  }
-  return true;
+  return replace_have_state(std::move(*bits), false);
 }
 
 bool PeerConnection::on_have(PieceIndex piece) {

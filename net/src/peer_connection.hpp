@@ -97,7 +97,7 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   void queue(const wire::Message& m);
   void wake_writer();
   [[nodiscard]] std::int32_t pipeline_target(Clock::time_point now) const;
-  bool first_message_check();
+  bool replace_have_state(Bitfield bits, bool all);
 
   std::shared_ptr<Torrent> torrent_;
   tcp::socket socket_;
@@ -108,9 +108,8 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
 
   bool handshaked_ = false;
   bool closed_ = false;
-  bool fast_ = false;      // both sides support BEP 6
-  bool extended_ = false;  // both sides support BEP 10
-  bool got_first_message_ = false;
+  bool fast_ = false;          // both sides support BEP 6
+  bool extended_ = false;      // both sides support BEP 10
   bool peer_has_all_ = false;  // counted once in the picker, not per piece
   bool am_choking_ = true;
   bool am_interested_ = false;

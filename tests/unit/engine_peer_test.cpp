@@ -226,13 +226,6 @@ TEST_F(EnginePeerTest, DropsEveryMalformedOrAbusiveMessage) {
                                                  return p;
                                                }())},
       {"reject for a block never requested", frame(16, u32s({0, 0, 16 * 1024}))},
-      {"bitfield after another message",
-       [] {
-         auto a = frame(2, {});
-         auto b = frame(5, {0xFC});
-         a.insert(a.end(), b.begin(), b.end());
-         return a;
-       }()},
       {"garbage extension handshake", frame(20, {0, 'x', 'y', 'z'})},
       {"choke with a payload", frame(0, {1})},
   };
