@@ -47,6 +47,7 @@ bench: build
 	@scripts/setup.sh bench
 	tests/bench/create_bench.sh
 	tests/bench/tracker_bench.sh
+	tests/bench/transfer_bench.sh
 
 clean:
 	rm -rf build

@@ -461,6 +461,7 @@ void PeerConnection::request_more() {
     return;
   }
   if (peer_choking_ && allowed_fast_.empty()) return;
+  if (torrent_->disk_backlogged()) return;  // resumed by the torrent when the disk catches up
   const auto now = Clock::now();
   const std::int32_t target = snubbed_ ? 1 : pipeline_target(now);
   const auto want = target - static_cast<std::int32_t>(outstanding_.size());

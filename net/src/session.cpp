@@ -7,6 +7,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <random>
@@ -231,9 +232,20 @@ std::shared_ptr<Torrent> Session::find(const InfoHash& hash) {
   return it == torrents_.end() ? nullptr : it->second;
 }
 
+void Session::mark_changed() {
+  force_status_ = true;
+  if (status_posted_ || stopping_) return;
+  status_posted_ = true;
+  asio::post(io_, [this] {
+    status_posted_ = false;
+    if (!stopping_) send_status(false);
+  });
+}
+
 bool Session::can_open_connection() const {
   int n = 0;
-  for (const auto& [hash, torrent] : torrents_) n += torrent->connection_count();
+  for (const auto& [hash, torrent] : torrents_)
+    n += torrent->connection_count();
   return n < settings_.max_connections;
 }
 

@@ -43,8 +43,9 @@ class Session {
   [[nodiscard]] std::uint16_t listen_port() const noexcept { return listen_port_; }
   [[nodiscard]] const EngineSettings& settings() const noexcept { return settings_; }
   void emit(engine::Event event) { emit_(std::move(event)); }
-  // A torrent's state changed in a way worth telling now (not waiting for the next delta).
-  void mark_changed() { force_status_ = true; }
+  // A torrent's state changed in a way worth telling now: a status delta goes out at once
+  // rather than at the next 250 ms tick (a finished download should not wait for it).
+  void mark_changed();
   // False once the global connection limit is reached (EngineSettings::max_connections).
   [[nodiscard]] bool can_open_connection() const;
 
@@ -69,6 +70,7 @@ class Session {
   std::optional<InfoHash> selected_;
   boost::asio::steady_timer status_timer_;
   bool force_status_ = false;
+  bool status_posted_ = false;
   bool stopping_ = false;
   int snapshot_counter_ = 0;
 };

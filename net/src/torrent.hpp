@@ -44,7 +44,6 @@ class TrackerAnnouncer;
 struct TorrentSettings {
   int max_peers = 50;    // connected or connecting
   int upload_slots = 8;  // unchoked peers at once (<= 0: unlimited)
-  int max_pieces_in_memory = 64;
 };
 
 class Torrent : public std::enable_shared_from_this<Torrent> {
@@ -95,6 +94,11 @@ class Torrent : public std::enable_shared_from_this<Torrent> {
   [[nodiscard]] int unchoked_count() const;
   [[nodiscard]] int connection_count() const noexcept { return static_cast<int>(peers_.size()); }
   [[nodiscard]] const TorrentSettings& settings() const noexcept { return settings_; }
+  // True while more verified-but-unwritten pieces wait for the disk than the memory budget
+  // allows: peers then stop asking for new blocks until the disk catches up.
+  [[nodiscard]] bool disk_backlogged() const noexcept {
+    return pieces_verifying_ >= max_pieces_verifying_;
+  }
 
   // ---- Announcer ----
   struct AnnounceNumbers {
@@ -173,6 +177,10 @@ class Torrent : public std::enable_shared_from_this<Torrent> {
   std::set<std::string> banned_;  // "ip" (or "ip:port" on loopback) and peer ids as hex
   std::unordered_map<std::int32_t, PartialPiece> partial_;
   int pieces_verifying_ = 0;
+  int max_pieces_verifying_ = 4;
+  // Piece buffers given back after their piece was written, reused for the next pieces: a fresh
+  // 1 MiB allocation per piece costs an mmap, 256 page faults and zeroing every time.
+  std::vector<std::vector<std::uint8_t>> spare_buffers_;
 
   RateMeter down_;
   RateMeter up_;
