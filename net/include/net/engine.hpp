@@ -32,7 +32,7 @@ struct EngineSettings {
   bool loopback_only = false;
   int max_peers_per_torrent = 50;
   int max_connections = 200;  // over all torrents, incoming and outgoing
-  int upload_slots = 8;  // unchoked peers per torrent; <= 0 unlimited
+  int upload_slots = 8;       // unchoked peers per torrent; <= 0 unlimited
   std::size_t disk_threads = 2;
   std::size_t command_queue = 1024;
   std::size_t event_queue = 4096;
