@@ -25,6 +25,13 @@ run with -v, their own --data-dir and a free --port. The seeder is ready once ou
   from_transmission  transmission-cli seeds (own config dir, -M no port mapping, DHT/LPD/PEX/uTP
                      off; it checks the existing files first); our `download` dials it (3.00
                      accepts incoming loopback peers) and must finish as above.
+  from_transmission_daemon
+                     transmission-daemon seeds: run in the foreground (-f) with its own config
+                     dir (a settings.json written first: RPC on a free 127.0.0.1 port, whitelist
+                     127.0.0.1, no auth; peer port free, bound to 127.0.0.1; DHT/LPD/PEX/uTP/
+                     port mapping off), download dir = the folder holding the payload; then
+                     `transmission-remote 127.0.0.1:RPC -a TORRENT` adds the torrent (the daemon
+                     verifies the existing data and seeds); our `download` as above.
   to_libtorrent      our `seed`; a python3-libtorrent session downloads; every file must be
                      byte-identical (the empty one included).
   to_aria2           our `seed`; aria2c downloads and must exit 0 by itself (--seed-time=0)
@@ -53,12 +60,14 @@ each one's output is in CASE_TMP/NAME.log and the end of every log is printed wh
 import contextlib
 import os
 import signal
+import socket
+import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import interop_common as common  # noqa: E402
-from interop_common import (Procs, Tracker, aria2c_argv, eq, free_port, log,  # noqa: E402
+from interop_common import (Procs, Tracker, aria2c_argv, check, eq, free_port, log,  # noqa: E402
                             need, payload_mismatch, start_lt_peer, start_transmission_cli,
                             wait_for, write_payload)
 
@@ -198,6 +207,55 @@ class Swarm:
                                self.seed_dir)
         self.wait_seeder("the transmission seeder")
 
+    def start_transmission_daemon_seeder(self):
+        """transmission-daemon in the foreground (its own config dir TMP/transmission-daemon-
+        config with a settings.json written first), download dir TMP/seed; once its RPC port
+        accepts connections, `transmission-remote 127.0.0.1:RPC -a TORRENT` adds the torrent
+        (the daemon verifies the existing files and seeds); ready once it shows in the scrape.
+        Returns the daemon's Popen (it runs until stopped: SIGTERM by PID)."""
+        cfg = os.path.join(self.tmp, "transmission-daemon-config")
+        os.makedirs(cfg)
+        rpc_port, peer_port = free_port(), free_port()
+        with open(os.path.join(cfg, "settings.json"), "w") as f:
+            f.write("""{
+  "rpc-enabled": true, "rpc-bind-address": "127.0.0.1", "rpc-port": %d,
+  "rpc-authentication-required": false, "rpc-whitelist-enabled": true,
+  "rpc-whitelist": "127.0.0.1", "rpc-host-whitelist-enabled": false,
+  "download-dir": "%s", "incomplete-dir-enabled": false, "watch-dir-enabled": false,
+  "start-added-torrents": true,
+  "dht-enabled": false, "lpd-enabled": false, "pex-enabled": false,
+  "port-forwarding-enabled": false, "utp-enabled": false,
+  "bind-address-ipv4": "127.0.0.1", "bind-address-ipv6": "::1",
+  "peer-port": %d, "peer-port-random-on-start": false,
+  "speed-limit-down-enabled": false, "speed-limit-up-enabled": false,
+  "alt-speed-enabled": false, "blocklist-enabled": false,
+  "ratio-limit-enabled": false, "idle-seeding-limit-enabled": false,
+  "rename-partial-files": true, "message-level": 2
+}
+""" % (rpc_port, self.seed_dir, peer_port))
+        daemon = self.procs.start("transmission-daemon", [
+            "transmission-daemon", "-f", "-g", cfg, "-w", self.seed_dir,
+            "--rpc-bind-address", "127.0.0.1", "-p", rpc_port, "-T", "-P", peer_port, "-M",
+            "-O", "-Y", "--no-utp", "-i", "127.0.0.1", "--log-info"])
+
+        def rpc_up():
+            with contextlib.suppress(OSError), \
+                    socket.create_connection(("127.0.0.1", rpc_port), timeout=1):
+                return True
+            return False
+
+        wait_for("transmission-daemon's RPC on 127.0.0.1:%d" % rpc_port, rpc_up,
+                 SEED_READY_DEADLINE, 0.1, self.procs)
+        r = subprocess.run(["transmission-remote", "127.0.0.1:%d" % rpc_port, "-a",
+                            self.torrent], env=common.ENV, stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=30)
+        out = (r.stdout + r.stderr).decode("utf-8", "replace").strip()
+        log("transmission-remote -a exited with %d: %s" % (r.returncode, out))
+        eq(r.returncode, 0, "transmission-remote -a's exit status (%s)" % out)
+        check("success" in out, "transmission-remote -a did not succeed: %s" % out)
+        self.wait_seeder("the transmission-daemon seeder")
+        return daemon
+
     def start_lt_leecher(self):
         save = self.new_dir("lt-leech")
         start_lt_peer(self.procs, self.tmp, "lt-leech", "leech", self.torrent, save,
@@ -263,6 +321,19 @@ def case_from_transmission(tmp, procs):
     swarm = Swarm(tmp, procs, "256K")
     swarm.start_transmission_seeder()
     download_with_ours(swarm)
+
+
+def case_from_transmission_daemon(tmp, procs):
+    need("transmission-daemon", "transmission-remote")
+    swarm = Swarm(tmp, procs, "256K")
+    daemon = None
+    try:
+        daemon = swarm.start_transmission_daemon_seeder()
+        download_with_ours(swarm)
+    finally:
+        if daemon is not None:
+            procs.expect_exit(daemon)
+            procs.stop(daemon, grace=10)  # by PID; SIGTERM is its clean shutdown
 
 
 def case_to_libtorrent(tmp, procs):
@@ -341,6 +412,7 @@ CASES = {
     "from_libtorrent": case_from_libtorrent,
     "from_aria2": case_from_aria2,
     "from_transmission": case_from_transmission,
+    "from_transmission_daemon": case_from_transmission_daemon,
     "to_libtorrent": case_to_libtorrent,
     "to_aria2": case_to_aria2,
     "to_transmission": case_to_transmission,
