@@ -642,7 +642,7 @@ void PeerConnection::close(const std::string& reason) {
   }
   outstanding_.clear();
   upload_queue_.clear();
-  torrent_->on_peer_closed(*this, reason);
+  torrent_->on_peer_closed(*this);
 }
 
 engine::PeerInfo PeerConnection::info(Clock::time_point now) const {

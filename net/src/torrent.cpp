@@ -308,13 +308,13 @@ bool Torrent::admit(PeerConnection& peer, std::string& reason) {
   return true;
 }
 
-void Torrent::on_peer_closed(PeerConnection& peer, const std::string& reason) {
-  (void)reason;
+void Torrent::on_peer_closed(PeerConnection& peer) {
   // Removed from peers_ at the next tick: this may run while someone iterates peers_.
   if (auto it = candidates_.find(peer.address()); it != candidates_.end() && peer.handshaked()) {
     it->second.next_attempt = Clock::now() + kRetryAfter;
   }
-  if (!stopping_) session_.mark_changed();
+  // The peer count reaches the owner with the next regular delta (at most 4 Hz): a burst of
+  // disconnects must not turn into a burst of events.
 }
 
 bool Torrent::on_block(PeerConnection& peer, const BlockRequest& block,

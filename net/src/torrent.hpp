@@ -79,7 +79,7 @@ class Torrent : public std::enable_shared_from_this<Torrent> {
   // After the handshake: false when the peer must be dropped (ourselves, a second connection
   // to the same peer, banned, or both sides complete).
   [[nodiscard]] bool admit(PeerConnection& peer, std::string& reason);
-  void on_peer_closed(PeerConnection& peer, const std::string& reason);
+  void on_peer_closed(PeerConnection& peer);
   void on_peer_interested(PeerConnection& peer);
   // A validated block for one of our requests. Returns false when the peer must be dropped.
   bool on_block(PeerConnection& peer, const BlockRequest& block,
