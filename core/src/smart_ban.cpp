@@ -15,7 +15,8 @@ void add_unique(std::vector<PeerKey>& peers, PeerKey peer) {
 
 std::vector<PeerKey> SmartBan::on_failed(PieceIndex piece, std::span<const BlockSender> blocks) {
   std::vector<PeerKey> senders;
-  for (const BlockSender& b : blocks) add_unique(senders, b.peer);
+  for (const BlockSender& b : blocks)
+    add_unique(senders, b.peer);
   std::vector<PeerKey> convicted;
   if (senders.size() == 1) {
     convicted.push_back(senders.front());
