@@ -20,6 +20,7 @@
 #include "core/sha1.hpp"
 #include "core/torrent_builder.hpp"
 #include "net/engine.hpp"
+#include "support/temp_dir.hpp"
 
 namespace lt {
 namespace {
@@ -34,10 +35,6 @@ constexpr std::int64_t kSize = 5 * kPieceLength + 1000;  // 6 pieces, the last o
 class EnginePeerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("lt-engine-peer-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-            "-" + std::to_string(std::random_device{}()));
-    fs::create_directories(dir_);
     std::mt19937 rng(7);
     data_.resize(static_cast<std::size_t>(kSize));
     for (auto& b : data_)
@@ -61,7 +58,7 @@ class EnginePeerTest : public ::testing::Test {
     engine_ = std::make_unique<net::Engine>(settings, [] {});
     engine::AddTorrent add;
     add.torrent_bytes = built.bytes;
-    add.save_dir = dir_;
+    add.save_dir = dir_.path();
     add.seed_only = true;
     ASSERT_TRUE(engine_->post(std::move(add)));
     // Wait for the listener's port and for the torrent to be seeding.
@@ -84,9 +81,7 @@ class EnginePeerTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    engine_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
+    engine_.reset();  // before the sandbox goes
   }
 
   // Connects and exchanges handshakes; the engine's first messages are left unread.
@@ -187,7 +182,7 @@ class EnginePeerTest : public ::testing::Test {
     FAIL() << "no piece received";
   }
 
-  fs::path dir_;
+  test::TempDir dir_{"lt-engine-peer"};
   std::string data_;
   InfoHash info_hash_;
   std::unique_ptr<net::Engine> engine_;

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "core/metainfo.hpp"
+#include "support/temp_dir.hpp"
 
 namespace lt::net {
 namespace {
@@ -16,14 +17,6 @@ namespace fs = std::filesystem;
 
 class TorrentCreator : public ::testing::Test {
  protected:
-  void SetUp() override {
-    root_ = fs::temp_directory_path() /
-            ("lt-creator-" + std::to_string(std::random_device{}()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(root_);
-  }
-  void TearDown() override { fs::remove_all(root_); }
-
   // Writes `size` deterministic pseudo-random bytes and returns them.
   std::string write(const fs::path& rel, std::size_t size, unsigned seed) {
     std::mt19937 gen(seed);
@@ -36,7 +29,8 @@ class TorrentCreator : public ::testing::Test {
     return data;
   }
 
-  fs::path root_;
+  test::TempDir sandbox_{"lt-creator"};
+  fs::path root_ = sandbox_.path();
 };
 
 TEST_F(TorrentCreator, FolderHashesMatchTheConcatenatedFilesWhateverTheThreadCount) {

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "store/sqlite_database.hpp"
+#include "support/temp_dir.hpp"
 
 namespace lt::store {
 namespace {
@@ -15,14 +16,7 @@ namespace fs = std::filesystem;
 
 class TrackerStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("lt-store-" + std::to_string(std::random_device{}()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-    path_ = dir_ / "tracker.db";
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  void SetUp() override { path_ = dir_ / "tracker.db"; }
 
   static StoredSwarm swarm(std::uint8_t tag, std::string name, std::int64_t downloaded) {
     StoredSwarm s;
@@ -46,7 +40,7 @@ class TrackerStoreTest : public ::testing::Test {
     return p;
   }
 
-  fs::path dir_;
+  test::TempDir dir_{"lt-store"};
   fs::path path_;
 };
 
