@@ -27,6 +27,7 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::seconds kHandshakeTimeout{10};
 constexpr std::chrono::milliseconds kStatusPeriod{250};  // deltas at most 4 Hz
 constexpr int kSnapshotEvery = 2;                        // selected torrent's views at 2 Hz
+constexpr std::chrono::seconds kSaveEvery{5};            // pieces recorded in the database
 
 std::uint64_t pick_seed(std::uint64_t configured) {
   if (configured != 0) return configured;
@@ -55,13 +56,47 @@ Session::Session(asio::io_context& io, EngineSettings settings,
       emit_(std::move(emit)),
       disk_(settings.disk_threads == 0 ? 1 : settings.disk_threads),
       peer_id_(make_peer_id(pick_seed(settings.random_seed))),
+      save_timer_(io),
       status_timer_(io) {}
 
 Session::~Session() = default;
 
 void Session::start() {
+  open_store();
   open_listeners();
   asio::co_spawn(io_, status_loop(), asio::detached);
+  if (store_) asio::co_spawn(io_, save_loop(), asio::detached);
+}
+
+void Session::open_store() {
+  if (settings_.db_path.empty()) return;
+  try {
+    store_ = std::make_unique<store::ClientStore>(settings_.db_path);
+    if (store_->moved_aside()) {
+      spdlog::warn("database {} was unreadable ({}); moved aside to {}, starting a fresh one",
+                   settings_.db_path.string(), store_->moved_aside_reason(),
+                   store_->moved_aside()->string());
+    }
+  } catch (const std::exception& e) {
+    emit(engine::Error{std::nullopt,
+                       "cannot use the database " + settings_.db_path.string() + ": " + e.what()});
+  }
+}
+
+asio::awaitable<void> Session::save_loop() {
+  // Crash safety: every few seconds each torrent flushes its files, then records the pieces
+  // that were on disk before the flush (Torrent::save_resume).
+  while (!stopping_) {
+    save_timer_.expires_after(kSaveEvery);
+    co_await save_timer_.async_wait(kUseTuple);
+    if (stopping_) co_return;
+    // A copy: a Remove command may change the map while a save is awaited.
+    std::vector<std::shared_ptr<Torrent>> torrents;
+    for (const auto& [hash, torrent] : torrents_)
+      torrents.push_back(torrent);
+    for (const auto& torrent : torrents)
+      co_await torrent->save_resume();
+  }
 }
 
 void Session::open_listeners() {
@@ -283,6 +318,7 @@ void Session::send_status(bool everything) {
 asio::awaitable<void> Session::shutdown() {
   stopping_ = true;
   status_timer_.cancel();
+  save_timer_.cancel();
   for (auto& acceptor : acceptors_) {
     boost::system::error_code ignored;
     acceptor->close(ignored);

@@ -19,6 +19,7 @@
 #include "core/peer_id.hpp"
 #include "disk_pool.hpp"
 #include "net/engine.hpp"
+#include "store/client_store.hpp"
 
 namespace lt::net {
 
@@ -42,6 +43,8 @@ class Session {
   [[nodiscard]] const PeerId& peer_id() const noexcept { return peer_id_; }
   [[nodiscard]] std::uint16_t listen_port() const noexcept { return listen_port_; }
   [[nodiscard]] const EngineSettings& settings() const noexcept { return settings_; }
+  // The client database, or nullptr when persistence is off.
+  [[nodiscard]] store::ClientStore* store() noexcept { return store_.get(); }
   void emit(engine::Event event) { emit_(std::move(event)); }
   // A torrent's state changed in a way worth telling now: a status delta goes out at once
   // rather than at the next 250 ms tick (a finished download should not wait for it).
@@ -56,6 +59,8 @@ class Session {
   boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor);
   boost::asio::awaitable<void> handle_incoming(boost::asio::ip::tcp::socket socket);
   boost::asio::awaitable<void> status_loop();
+  boost::asio::awaitable<void> save_loop();
+  void open_store();
   void send_status(bool everything);
 
   boost::asio::io_context& io_;
@@ -65,6 +70,8 @@ class Session {
   PeerId peer_id_;
   std::uint16_t listen_port_ = 0;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+  std::unique_ptr<store::ClientStore> store_;
+  boost::asio::steady_timer save_timer_;
   std::map<InfoHash, std::shared_ptr<Torrent>> torrents_;
   std::map<InfoHash, engine::TorrentStatus> last_sent_;
   std::optional<InfoHash> selected_;

@@ -82,6 +82,44 @@ Torrent::Torrent(Session& session, Metainfo meta, engine::AddTorrent options)
   picker_.set_sequential(options_.sequential);
   paused_ = options_.paused;
   announcer_ = std::make_unique<TrackerAnnouncer>(*this, meta_.trackers, std::random_device{}());
+  record_in_store();
+}
+
+void Torrent::record_in_store() {
+  store::ClientStore* db = session_.store();
+  if (db == nullptr) return;
+  try {
+    resume_ = db->pieces(meta_.info_hash);
+    store::StoredTorrent row;
+    row.info_hash = meta_.info_hash;
+    row.name = meta_.name;
+    row.metainfo = options_.torrent_bytes;
+    row.save_path = options_.save_dir.string();
+    row.state = TorrentState::checking;
+    row.added_at = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+    row.sequential = options_.sequential;
+    db->upsert_torrent(row);
+  } catch (const std::exception& e) {
+    spdlog::warn("torrent {}: database: {}", meta_.name, e.what());
+    resume_.reset();
+  }
+}
+
+bool Torrent::resume_matches_disk() const {
+  if (!resume_ || !resume_->issue.empty() || resume_->num_pieces != geometry_.num_pieces()) {
+    return false;
+  }
+  const std::vector<FileStat> stats = storage_->stat_files();
+  for (const store::StoredFile& f : resume_->files) {
+    const auto i = static_cast<std::size_t>(f.index.get());
+    if (i >= stats.size()) return false;
+    if (meta_.files[i].pad || f.size < 0) continue;  // nothing of it recorded
+    const FileStat& disk = stats[i];
+    if (!disk.exists || disk.size != f.size || disk.mtime_ns != f.mtime_ns) return false;
+  }
+  return true;
 }
 
 Torrent::~Torrent() = default;
@@ -112,7 +150,20 @@ void Torrent::start() {
 }
 
 asio::awaitable<void> Torrent::run() {
-  if (storage_->any_file_exists()) {
+  if (resume_ && resume_matches_disk()) {
+    // The files are exactly as they were when these pieces were recorded: no recheck.
+    const auto bits = Bitfield::from_bytes(resume_->have, geometry_.num_pieces());
+    for (std::int32_t p = 0; bits && p < geometry_.num_pieces(); ++p) {
+      if (bits->test(PieceIndex{p})) picker_.set_have(PieceIndex{p});
+    }
+    saved_have_ = picker_.num_have();
+    spdlog::info("torrent {}: resumed {} of {} pieces from the database without a recheck",
+                 meta_.name, picker_.num_have(), geometry_.num_pieces());
+  } else if (storage_->any_file_exists()) {
+    if (resume_) {
+      spdlog::info("torrent {}: files changed since the database recorded them: checking",
+                   meta_.name);
+    }
     set_state(TorrentState::checking);
     co_await check_existing_data();
     if (stopping_) co_return;
@@ -628,7 +679,59 @@ asio::awaitable<void> Torrent::shutdown() {
     peer->close("shutting down");
   peers_.clear();
   co_await announcer_->stop(kStoppedDeadline);
+  // Pieces still being hashed or written finish first (bounded), then the last save.
+  asio::steady_timer wait(session_.io());
+  for (int i = 0; i < 100 && pieces_verifying_ > 0; ++i) {
+    wait.expires_after(std::chrono::milliseconds(20));
+    co_await wait.async_wait(kUseTuple);
+  }
+  co_await save_resume(true);
   storage_->release_files();
+}
+
+asio::awaitable<void> Torrent::save_resume(bool force) {
+  store::ClientStore* db = session_.store();
+  if (db == nullptr || saving_ || state_ == TorrentState::checking) co_return;
+  if (!force && picker_.num_have() == saved_have_) co_return;
+  saving_ = true;
+  // The snapshot comes before the flush: a piece written after it may not be on disk yet.
+  const Bitfield have = picker_.have_bitfield();
+  std::shared_ptr<TorrentStorage> storage = storage_;
+  struct Flushed {
+    std::vector<FileStat> stats;
+    std::string error;
+  };
+  auto job = [storage]() -> Flushed {
+    try {
+      storage->flush();
+      return {storage->stat_files(), {}};
+    } catch (const std::exception& e) {
+      return {{}, e.what()};
+    }
+  };
+  const Flushed flushed = co_await session_.disk().run(std::move(job));
+  saving_ = false;
+  if (!flushed.error.empty()) {
+    spdlog::warn("torrent {}: cannot flush before recording pieces: {}", meta_.name, flushed.error);
+    co_return;
+  }
+  std::vector<store::StoredFile> files;
+  for (std::size_t i = 0; i < flushed.stats.size(); ++i) {
+    store::StoredFile f;
+    f.index = FileIndex{static_cast<std::int32_t>(i)};
+    f.priority = file_priorities_[i];
+    if (flushed.stats[i].exists) {
+      f.size = flushed.stats[i].size;
+      f.mtime_ns = flushed.stats[i].mtime_ns;
+    }
+    files.push_back(f);
+  }
+  try {
+    db->save_pieces(meta_.info_hash, have.bytes(), have.size(), files);
+    saved_have_ = have.count();
+  } catch (const std::exception& e) {
+    spdlog::warn("torrent {}: cannot record pieces in the database: {}", meta_.name, e.what());
+  }
 }
 
 }  // namespace lt::net

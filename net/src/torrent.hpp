@@ -34,6 +34,7 @@
 #include "core/smart_ban.hpp"
 #include "core/tracker_client_protocol.hpp"
 #include "net/torrent_storage.hpp"
+#include "store/client_store.hpp"
 
 namespace lt::net {
 
@@ -111,6 +112,12 @@ class Torrent : public std::enable_shared_from_this<Torrent> {
   // The announcer asks for peers more often while we have few.
   [[nodiscard]] bool wants_more_peers() const;
 
+  // ---- Persistence ----
+  // Flushes the files, then records in the database the pieces that were written before the
+  // flush, with the files' sizes and mtimes (so a restart believes exactly what is on disk).
+  // No-op without a database or when nothing changed since the last save.
+  boost::asio::awaitable<void> save_resume(bool force = false);
+
   // ---- Commands ----
   void pause();
   void resume();
@@ -121,6 +128,10 @@ class Torrent : public std::enable_shared_from_this<Torrent> {
  private:
   boost::asio::awaitable<void> run();
   boost::asio::awaitable<void> check_existing_data();
+  // True when the stored bitfield can be believed: same piece count, and every file that has
+  // pieces recorded is on disk with the size and mtime stored with them.
+  [[nodiscard]] bool resume_matches_disk() const;
+  void record_in_store();
   boost::asio::awaitable<void> check_worker(std::shared_ptr<std::int32_t> next);
   boost::asio::awaitable<void> verify_and_write(PieceIndex piece, std::vector<std::uint8_t> data,
                                                 std::vector<PeerKey> block_senders);
@@ -181,6 +192,9 @@ class Torrent : public std::enable_shared_from_this<Torrent> {
   // Piece buffers given back after their piece was written, reused for the next pieces: a fresh
   // 1 MiB allocation per piece costs an mmap, 256 page faults and zeroing every time.
   std::vector<std::vector<std::uint8_t>> spare_buffers_;
+  std::optional<store::StoredPieces> resume_;  // what the database held at start
+  std::int32_t saved_have_ = -1;               // pieces in the last save
+  bool saving_ = false;
 
   RateMeter down_;
   RateMeter up_;

@@ -15,6 +15,7 @@
 // Asio so the GUI can include it.
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -37,6 +38,8 @@ struct EngineSettings {
   std::size_t command_queue = 1024;
   std::size_t event_queue = 4096;
   std::uint64_t random_seed = 0;  // 0: from std::random_device
+  // The client database (torrents, have-bitfields, file stats); empty: nothing is persisted.
+  std::filesystem::path db_path;
 };
 
 class Engine {
