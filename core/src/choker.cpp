@@ -4,18 +4,12 @@
 #include <cmath>
 #include <limits>
 
+#include "core/mix64.hpp"
+
 namespace lt {
 namespace {
 
 constexpr std::uint64_t kGolden = 0x9E3779B97F4A7C15ULL;
-
-// A bijective 64-bit mixer with full avalanche (the splitmix64 finaliser): turns a counter or a
-// seeded key into an unbiased random-looking word.
-constexpr std::uint64_t mix64(std::uint64_t z) noexcept {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
 
 // A NaN would break the sort's strict weak ordering; a rate is never meaningfully NaN.
 double sane(double rate) noexcept {

@@ -5,27 +5,10 @@
 #include <cstring>
 #include <limits>
 
+#include "core/mix64.hpp"
+
 namespace lt {
 namespace {
-
-// splitmix64: seeds the streams and is the PRNG itself (small state, good enough mixing for
-// shuffles, identical on every platform unlike std:: distributions).
-constexpr std::uint64_t mix64(std::uint64_t z) noexcept {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-constexpr std::uint64_t splitmix64(std::uint64_t& state) noexcept {
-  state += 0x9e3779b97f4a7c15ULL;
-  return mix64(state);
-}
-
-std::uint64_t load64(const std::uint8_t* p) noexcept {
-  std::uint64_t v = 0;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
 
 // Calls f(piece) for every bit set in both a and b (same size) at or after `from`, in
 // increasing order, until f returns false. Eight bytes whose intersection is empty cost one AND.

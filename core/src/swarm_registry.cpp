@@ -7,6 +7,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include "core/mix64.hpp"
+
 namespace lt::tracker {
 namespace {
 
@@ -14,30 +16,10 @@ constexpr std::uint8_t kPoolSeeders = 0;
 constexpr std::uint8_t kPoolLeechers = 1;
 constexpr std::uint8_t kPoolNone = 2;
 
-// splitmix64's finaliser: a bijection with full avalanche, the building block of the keyed
-// hashes below and of seeding.
-constexpr std::uint64_t mix64(std::uint64_t z) noexcept {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-constexpr std::uint64_t splitmix64(std::uint64_t& state) noexcept {
-  state += 0x9e3779b97f4a7c15ULL;
-  return mix64(state);
-}
-
-std::uint64_t load64(const std::uint8_t* p) noexcept {
-  std::uint64_t v = 0;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-std::uint32_t load32(const std::uint8_t* p) noexcept {
-  std::uint32_t v = 0;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
+using lt::load32;
+using lt::load64;
+using lt::mix64;
+using lt::splitmix64;
 
 // Zeroes the unused bytes of an IPv4 address and turns ::ffff:a.b.c.d into a.b.c.d, so equal
 // peers compare and hash equal.
