@@ -53,7 +53,10 @@ import tempfile
 import threading
 import time
 import traceback
-import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from integration_common import (  # noqa: E402
+    Fail, Skip, bdecode, check, eq, free_port, log, q)
 
 try:
     import ctypes
@@ -75,74 +78,8 @@ BAN_DEADLINE = 45.0        # the leecher bans the evil peer
 CLI_TIMEOUT = 60.0         # a refusal or a data check that should be quick
 
 
-class Fail(AssertionError):
-    pass
-
-
-class Skip(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Fail(what)
-
-
-def eq(got, expected, what):
-    if got != expected:
-        raise Fail(f"{what}: expected {expected!r}, got {got!r}")
-
-
-def log(msg):
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
-
-
 # ---------------------------------------------------------------------------------------------
-# Bencode (decoding is lenient about key order: only our tracker's answers are decoded)
-
-
-def bdecode(data):
-    def parse(i):
-        c = data[i:i + 1]
-        if c == b"i":
-            end = data.index(b"e", i)
-            return int(data[i + 1:end]), end + 1
-        if c == b"l":
-            out = []
-            i += 1
-            while data[i:i + 1] != b"e":
-                v, i = parse(i)
-                out.append(v)
-            return out, i + 1
-        if c == b"d":
-            out = {}
-            i += 1
-            while data[i:i + 1] != b"e":
-                k, i = parse(i)
-                v, i = parse(i)
-                out[k] = v
-            return out, i + 1
-        if c.isdigit():
-            colon = data.index(b":", i)
-            n = int(data[i:colon])
-            return data[colon + 1:colon + 1 + n], colon + 1 + n
-        raise Fail(f"bad bencode at byte {i}: {data[i:i + 20]!r}")
-
-    value, end = parse(0)
-    eq(end, len(data), "bencode trailing data")
-    return value
-
-
-def q(value):
-    if isinstance(value, str):
-        value = value.encode()
-    return urllib.parse.quote_from_bytes(value, safe="")
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# Waiting
 
 
 def wait_for(what, pred, deadline_s, interval=0.2, procs=()):

@@ -22,77 +22,18 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from integration_common import (  # noqa: E402
+    Fail, bdecode, check, eq, free_port, log, q)
 
 BINARY = None
 STOP_TIMEOUT = 10.0
 START_TIMEOUT = 20.0
 
 
-class Fail(AssertionError):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Fail(what)
-
-
-def eq(got, expected, what):
-    if got != expected:
-        raise Fail(f"{what}: expected {expected!r}, got {got!r}")
-
-
-def log(msg):
-    print(msg, flush=True)
-
-
 # ---------------------------------------------------------------------------------------------
 # Bencode
-
-
-def bdecode(data):
-    """Decodes a complete bencoded value; strings stay bytes, dict keys are bytes."""
-
-    def parse(i):
-        c = data[i:i + 1]
-        if c == b"i":
-            end = data.index(b"e", i)
-            text = data[i + 1:end]
-            check(text == b"0" or (text[:1] != b"0" and text[:2] != b"-0" and text not in (b"", b"-")),
-                  f"bad bencode integer {text!r}")
-            return int(text), end + 1
-        if c == b"l":
-            out = []
-            i += 1
-            while data[i:i + 1] != b"e":
-                v, i = parse(i)
-                out.append(v)
-            return out, i + 1
-        if c == b"d":
-            out = {}
-            i += 1
-            last = None
-            while data[i:i + 1] != b"e":
-                k, i = parse(i)
-                check(isinstance(k, bytes), "bencode dict key is not a string")
-                check(last is None or k > last, f"bencode dict keys not sorted/unique at {k!r}")
-                last = k
-                v, i = parse(i)
-                out[k] = v
-            return out, i + 1
-        if c.isdigit():
-            colon = data.index(b":", i)
-            n = int(data[i:colon])
-            start = colon + 1
-            check(start + n <= len(data), "bencode string runs past the end")
-            return data[start:start + n], start + n
-        raise Fail(f"bad bencode at byte {i}: {data[i:i + 20]!r}")
-
-    check(isinstance(data, (bytes, bytearray)) and len(data) > 0, "empty bencode body")
-    value, end = parse(0)
-    eq(end, len(data), "bencode trailing data")
-    return value
 
 
 def bencode(v):
@@ -112,12 +53,6 @@ def bencode(v):
 
 # ---------------------------------------------------------------------------------------------
 # Tracker process
-
-
-def free_port(family=socket.AF_INET, host="127.0.0.1"):
-    with socket.socket(family, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
 
 
 def ipv6_loopback_available():
@@ -206,7 +141,7 @@ class Tracker:
             self.kill()
             raise Fail(f"tracker [{self.tag}] did not exit within {STOP_TIMEOUT} s of SIGTERM")
         took = time.monotonic() - t0
-        proc, self.proc = self.proc, None
+        self.proc = None
         self._stderr.close()
         log(f"[{self.tag}] stopped: rc={rc} in {took:.2f} s")
         eq(rc, 0, f"tracker [{self.tag}] exit code after SIGTERM (stderr: "
@@ -253,12 +188,6 @@ class Tracker:
         finally:
             if conn is None:
                 c.close()
-
-
-def q(value):
-    if isinstance(value, str):
-        value = value.encode()
-    return urllib.parse.quote_from_bytes(value, safe="")
 
 
 def announce_path(info_hash, peer_id, port, left=100, event=None, compact=1, numwant=None,
