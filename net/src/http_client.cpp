@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "core/tracker_protocol.hpp"
+#include "use_tuple.hpp"
 
 namespace lt::net {
 namespace asio = boost::asio;
@@ -24,7 +25,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 // Tracker replies carry a handful of headers; anything near this is not a tracker.
 constexpr std::uint32_t kHeaderLimit = 16 * 1024;
 

@@ -15,6 +15,8 @@
 #include <list>
 #include <stdexcept>
 
+#include "use_tuple.hpp"
+
 namespace lt::net {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -22,8 +24,6 @@ namespace http = beast::http;
 using asio::ip::tcp;
 
 namespace {
-
-constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
 RemoteAddress to_remote(const tcp::endpoint& endpoint) {
   RemoteAddress r;

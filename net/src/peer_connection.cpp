@@ -14,6 +14,7 @@
 #include "peer_address.hpp"
 #include "session.hpp"
 #include "torrent.hpp"
+#include "use_tuple.hpp"
 
 namespace lt::net {
 namespace asio = boost::asio;
@@ -21,8 +22,6 @@ using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
-constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::chrono::seconds kHandshakeTimeout{10};
 constexpr std::chrono::seconds kSilenceLimit{180};    // no byte at all for this long: drop
 constexpr std::chrono::seconds kKeepAliveEvery{110};  // under the usual 2-minute limit
 constexpr std::chrono::seconds kSnubAfter{30};        // requested blocks, none arrived
@@ -64,28 +63,24 @@ std::string PeerConnection::describe() const {
   return to_string(address_) + (client_.empty() ? "" : " (" + client_ + ")");
 }
 
-void PeerConnection::start_outgoing() {
-  asio::co_spawn(socket_.get_executor(), run_outgoing(),
-                 [self = shared_from_this()](const std::exception_ptr& error) {
+void PeerConnection::spawn(asio::awaitable<void> work, const char* what) {
+  asio::co_spawn(socket_.get_executor(), std::move(work),
+                 [self = shared_from_this(), what](const std::exception_ptr& error) {
                    if (!error) return;
                    try {
                      std::rethrow_exception(error);
                    } catch (const std::exception& e) {
-                     self->close(std::string("internal error: ") + e.what());
+                     self->close(std::string(what) + " failed: " + e.what());
                    }
                  });
 }
 
+void PeerConnection::start_outgoing() {
+  spawn(run_outgoing(), "connection");
+}
+
 void PeerConnection::start_incoming(const wire::Handshake& theirs) {
-  asio::co_spawn(socket_.get_executor(), run_incoming(theirs),
-                 [self = shared_from_this()](const std::exception_ptr& error) {
-                   if (!error) return;
-                   try {
-                     std::rethrow_exception(error);
-                   } catch (const std::exception& e) {
-                     self->close(std::string("internal error: ") + e.what());
-                   }
-                 });
+  spawn(run_incoming(theirs), "connection");
 }
 
 asio::awaitable<void> PeerConnection::run_outgoing() {
@@ -168,10 +163,7 @@ bool PeerConnection::accept_handshake(const wire::Handshake& theirs) {
 
 asio::awaitable<void> PeerConnection::run_session() {
   send_opening_messages();
-  asio::co_spawn(socket_.get_executor(), write_loop(),
-                 [self = shared_from_this()](const std::exception_ptr& error) {
-                   if (error) self->close("writer failed");
-                 });
+  spawn(write_loop(), "writer");
   co_await read_loop();
 }
 

@@ -38,6 +38,8 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
  public:
   using Clock = std::chrono::steady_clock;
   using tcp = boost::asio::ip::tcp;
+  // Connect plus handshake, and the listener's wait for an incoming peer's handshake.
+  static constexpr std::chrono::seconds kHandshakeTimeout{10};
 
   PeerConnection(std::shared_ptr<Torrent> torrent, tcp::socket socket, PeerKey key,
                  tracker::PeerAddress address, engine::PeerSource source);
@@ -78,6 +80,8 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   [[nodiscard]] std::string describe() const;
 
  private:
+  // Runs `work` on the connection's executor; an escaped exception closes the connection.
+  void spawn(boost::asio::awaitable<void> work, const char* what);
   boost::asio::awaitable<void> run_outgoing();
   boost::asio::awaitable<void> run_incoming(wire::Handshake theirs);
   boost::asio::awaitable<void> run_session();

@@ -14,7 +14,9 @@
 
 #include "core/metainfo.hpp"
 #include "core/peer_wire.hpp"
+#include "peer_connection.hpp"
 #include "torrent.hpp"
+#include "use_tuple.hpp"
 
 namespace lt::net {
 namespace asio = boost::asio;
@@ -23,8 +25,6 @@ using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
-constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::chrono::seconds kHandshakeTimeout{10};
 constexpr std::chrono::milliseconds kStatusPeriod{250};  // deltas at most 4 Hz
 constexpr int kSnapshotEvery = 2;                        // selected torrent's views at 2 Hz
 constexpr std::chrono::seconds kSaveEvery{5};            // pieces recorded in the database
@@ -166,7 +166,7 @@ asio::awaitable<void> Session::accept_loop(tcp::acceptor& acceptor) {
 asio::awaitable<void> Session::handle_incoming(tcp::socket socket) {
   // Read the handshake to learn which torrent the peer wants; drop it on a timeout or garbage.
   std::array<std::uint8_t, wire::kHandshakeLength> buffer{};
-  asio::steady_timer deadline(io_, kHandshakeTimeout);
+  asio::steady_timer deadline(io_, PeerConnection::kHandshakeTimeout);
   auto result = co_await (asio::async_read(socket, asio::buffer(buffer), kUseTuple) ||
                           deadline.async_wait(kUseTuple));
   if (result.index() != 0) co_return;

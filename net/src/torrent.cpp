@@ -16,6 +16,7 @@
 #include "peer_connection.hpp"
 #include "session.hpp"
 #include "tracker_announcer.hpp"
+#include "use_tuple.hpp"
 
 namespace lt::net {
 namespace asio = boost::asio;
@@ -24,7 +25,6 @@ using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
-constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::milliseconds kTick{1000};
 constexpr std::chrono::seconds kChokeEvery{10};
 constexpr std::chrono::milliseconds kStoppedDeadline{2000};

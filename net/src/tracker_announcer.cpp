@@ -11,13 +11,13 @@
 #include "net/http_client.hpp"
 #include "session.hpp"
 #include "torrent.hpp"
+#include "use_tuple.hpp"
 
 namespace lt::net {
 namespace asio = boost::asio;
 
 namespace {
 
-constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::milliseconds kAnnounceTimeout{15000};
 constexpr std::chrono::seconds kFastReannounceFloor{2};
 constexpr std::chrono::seconds kFirstRetry{5};
