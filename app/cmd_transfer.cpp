@@ -16,22 +16,23 @@
 // - --db FILE: the client database; a later run with the same file resumes the recorded pieces
 //   without a recheck when the files' sizes and mtimes are unchanged (net/src/torrent.cpp).
 // - --only I,J: download only these files; the rest are skipped and never created.
+// - --upload-limit / --download-limit KIB: rates in KiB/s for this run (0 = none); with --db
+//   they are remembered there as the global limits.
 
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
-#include <atomic>
-#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <memory>
-#include <mutex>
+#include <optional>
 #include <sstream>
 
 #include "cli_error.hpp"
 #include "commands.hpp"
 #include "core/human_format.hpp"
+#include "engine_host.hpp"
 #include "net/engine.hpp"
 #include "torrent_file_io.hpp"
 #include "transfer_display.hpp"
@@ -49,13 +50,9 @@ struct TransferArgs {
   int upload_slots = 8;
   std::string db;                  // --db: the client database (resume across runs)
   std::vector<std::int32_t> only;  // --only: file indexes to download; the rest are skipped
+  std::optional<std::int64_t> upload_limit_kib;
+  std::optional<std::int64_t> download_limit_kib;
 };
-
-std::atomic<int> g_signal{0};
-
-extern "C" void on_signal(int signal) {
-  g_signal.store(signal);
-}
 
 std::string read_all(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -104,26 +101,14 @@ int run_transfer(const TransferArgs& args, const GlobalOptions& global) {
     }
   }
 
-  // The engine wakes this thread through `notify`; a timeout keeps the display and signal
-  // checks going.
-  std::mutex mutex;
-  std::condition_variable wake;
-  bool woken = false;
   net::EngineSettings settings;
   settings.listen_port = static_cast<std::uint16_t>(args.port);
   settings.upload_slots = args.upload_slots;
   if (!args.db.empty()) settings.db_path = args.db;
-  net::Engine engine(settings, [&] {
-    {
-      const std::lock_guard lock(mutex);
-      woken = true;
-    }
-    wake.notify_one();
-  });
-
-  g_signal.store(0);
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
+  settings.upload_limit = kib_to_bytes("--upload-limit", args.upload_limit_kib);
+  settings.download_limit = kib_to_bytes("--download-limit", args.download_limit_kib);
+  EngineHost host(settings);
+  net::Engine& engine = host.engine();
 
   engine::AddTorrent add;
   add.torrent_bytes = read_all(args.torrent);
@@ -149,14 +134,11 @@ int run_transfer(const TransferArgs& args, const GlobalOptions& global) {
   std::string failure;
   bool announced_seeding = false;
   while (exit_code < 0) {
-    {
-      std::unique_lock lock(mutex);
-      wake.wait_for(lock, std::chrono::milliseconds(250), [&] { return woken; });
-      woken = false;
-    }
-    events.clear();
-    engine.poll(events);
+    host.wait(events);
     for (engine::Event& event : events) {
+      // A failure ends the run at once: the events behind it (a first status line) would only
+      // bury the one line that says what went wrong.
+      if (exit_code > 0) break;
       if (const auto* listen = std::get_if<engine::ListenState>(&event)) {
         if (!listen->ok) {
           failure = listen->error;
@@ -172,6 +154,8 @@ int run_transfer(const TransferArgs& args, const GlobalOptions& global) {
           failure = error->message;
           exit_code = kExitRuntimeFailure;
         }
+      } else if (const auto* notice = std::get_if<engine::Notice>(&event)) {
+        display.note(notice->message);
       } else if (const auto* delta = std::get_if<engine::StatusDelta>(&event)) {
         for (const engine::TorrentStatus& status : delta->changed) {
           if (status.torrent != meta.info_hash) continue;
@@ -184,16 +168,14 @@ int run_transfer(const TransferArgs& args, const GlobalOptions& global) {
         }
       }
     }
-    if (const int signal = g_signal.load(); signal != 0 && exit_code < 0) {
+    if (const int signal = EngineHost::signal_received(); signal != 0 && exit_code < 0) {
       display.note(std::string("stopping (") + (signal == SIGINT ? "SIGINT" : "SIGTERM") + ")");
       exit_code = keep_seeding ? kExitOk : kExitRuntimeFailure;
       if (!keep_seeding) failure = "interrupted before the download finished";
     }
   }
   display.finish();
-  engine.shutdown();
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
+  host.shutdown();
   if (exit_code == kExitBadInput) throw UsageError(failure);
   if (exit_code == kExitRuntimeFailure) throw RuntimeError(failure);
   return exit_code;
@@ -206,6 +188,8 @@ void add_common_options(CLI::App* cmd, TransferArgs& args) {
   cmd->add_option("--port", args.port, "Peer listening port (default 6881; 0 picks a free one)");
   cmd->add_option("--upload-slots", args.upload_slots,
                   "Peers unchoked at once (default 8; 0 for unlimited)");
+  cmd->add_option("--upload-limit", args.upload_limit_kib, "Upload limit in KiB/s (0: none)");
+  cmd->add_option("--download-limit", args.download_limit_kib, "Download limit in KiB/s (0: none)");
   cmd->add_option("--db", args.db,
                   "Client database: pieces are recorded there and a later run with the same "
                   "file resumes without rechecking unchanged files");

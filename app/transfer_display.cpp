@@ -38,12 +38,16 @@ TransferDisplay::TransferDisplay(std::string name, bool /*seeding_expected*/)
     : name_(std::move(name)), terminal_(LT_ISATTY(LT_FILENO(stderr)) != 0) {}
 
 std::string TransferDisplay::line(const engine::TorrentStatus& s) const {
+  return format_status_line(name_, s);
+}
+
+std::string format_status_line(const std::string& name, const engine::TorrentStatus& s) {
   char percent[16];
   const double fraction =
       s.wanted_bytes > 0 ? static_cast<double>(s.wanted_done) / static_cast<double>(s.wanted_bytes)
                          : 0;
   std::snprintf(percent, sizeof percent, "%5.1f%%", 100.0 * fraction);
-  std::string text = name_ + ": " + std::string(to_string(s.state));
+  std::string text = name + ": " + std::string(to_string(s.state));
   if (s.state == TorrentState::checking) {
     const std::int64_t total = s.wanted_bytes > 0 ? s.wanted_bytes : 1;
     std::snprintf(percent, sizeof percent, "%5.1f%%",
@@ -56,7 +60,10 @@ std::string TransferDisplay::line(const engine::TorrentStatus& s) const {
   if (s.state == TorrentState::downloading) {
     text += " eta " + eta(s.wanted_bytes - s.wanted_done, s.down_rate);
   }
-  if (s.state == TorrentState::error && !s.error.empty()) text += ": " + s.error;
+  if ((s.state == TorrentState::error || s.state == TorrentState::missing_files) &&
+      !s.error.empty()) {
+    text += ": " + s.error;
+  }
   return text;
 }
 

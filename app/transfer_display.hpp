@@ -10,6 +10,10 @@
 
 namespace lt::app {
 
+// "name: downloading  42.0% pieces 10/24 down 1.0 MiB/s up 0 B/s peers 3 (1 seeds) eta 5s".
+[[nodiscard]] std::string format_status_line(const std::string& name,
+                                             const engine::TorrentStatus& status);
+
 class TransferDisplay {
  public:
   TransferDisplay(std::string name, bool seeding_expected);

@@ -26,9 +26,10 @@ constexpr std::chrono::seconds kSilenceLimit{180};    // no byte at all for this
 constexpr std::chrono::seconds kKeepAliveEvery{110};  // under the usual 2-minute limit
 constexpr std::chrono::seconds kSnubAfter{30};        // requested blocks, none arrived
 constexpr std::size_t kReadChunk = 256 * 1024;
-constexpr std::size_t kMaxUploadQueue = 500;  // what we advertise as reqq
-constexpr int kMaxChokedRequests = 1000;      // requests after our choke before it is abuse
-constexpr std::size_t kUploadBatch = 32;      // blocks read per disk job (512 KiB)
+constexpr std::size_t kLimitedChunk = 16 * 1024;  // reads while a download limit applies
+constexpr std::size_t kMaxUploadQueue = 500;      // what we advertise as reqq
+constexpr int kMaxChokedRequests = 1000;          // requests after our choke before it is abuse
+constexpr std::size_t kUploadBatch = 32;          // blocks read per disk job (512 KiB)
 constexpr std::size_t kMaxCancelledRemembered = 1024;
 constexpr std::size_t kMaxAllowedFast = 64;
 constexpr std::int32_t kMinPipeline = 32;
@@ -54,6 +55,7 @@ PeerConnection::PeerConnection(std::shared_ptr<Torrent> torrent, tcp::socket soc
       address_(address),
       source_(source),
       writer_wake_(socket_.get_executor()),
+      throttle_(socket_.get_executor()),
       peer_has_(torrent_->geometry().num_pieces()) {
   const auto now = Clock::now();
   connected_at_ = last_received_ = last_sent_ = last_block_at_ = now;
@@ -191,8 +193,22 @@ void PeerConnection::send_opening_messages() {
 }
 
 asio::awaitable<void> PeerConnection::read_loop() {
+  TokenBucket& torrent_limit = torrent_->download_bucket();
+  TokenBucket& global_limit = torrent_->session().download_bucket();
   while (!closed_) {
-    std::span<std::uint8_t> space = splitter_.prepare(kReadChunk);
+    // Download limits: not reading leaves the data in the kernel and TCP slows the sender
+    // down. Small reads while limited keep the pace even.
+    const bool limited = !torrent_limit.unlimited() || !global_limit.unlimited();
+    if (limited) {
+      const auto wait = combined_delay(torrent_limit, global_limit, Clock::now());
+      if (wait > Clock::duration::zero()) {
+        throttle_.expires_after(wait);
+        co_await throttle_.async_wait(kUseTuple);
+        if (closed_) co_return;
+        continue;  // the limits may have changed meanwhile
+      }
+    }
+    std::span<std::uint8_t> space = splitter_.prepare(limited ? kLimitedChunk : kReadChunk);
     auto [ec, n] =
         co_await socket_.async_read_some(asio::buffer(space.data(), space.size()), kUseTuple);
     if (closed_) co_return;
@@ -203,6 +219,10 @@ asio::awaitable<void> PeerConnection::read_loop() {
     }
     splitter_.commit(n);
     last_received_ = Clock::now();
+    if (limited) {
+      torrent_limit.consume(static_cast<std::int64_t>(n), last_received_);
+      global_limit.consume(static_cast<std::int64_t>(n), last_received_);
+    }
     for (;;) {
       auto frame = splitter_.next();
       if (std::holds_alternative<wire::FrameSplitter::NeedMore>(frame)) break;
@@ -554,23 +574,39 @@ void PeerConnection::queue(const wire::Message& m) {
 
 void PeerConnection::wake_writer() {
   writer_wake_.cancel();
+  throttle_.cancel();
 }
 
 asio::awaitable<void> PeerConnection::write_loop() {
   std::vector<std::uint8_t> out;
   std::vector<std::uint8_t> headers;
   std::vector<asio::const_buffer> gather;
+  TokenBucket& torrent_limit = torrent_->upload_bucket();
+  TokenBucket& global_limit = torrent_->session().upload_bucket();
   while (!closed_) {
-    const bool uploads = !upload_queue_.empty() && !am_choking_;
+    bool uploads = !upload_queue_.empty() && !am_choking_;
+    // Upload limits: blocks wait for the budget (one block per write while limited, so the
+    // pace stays even); control messages never do.
+    const bool limited = !torrent_limit.unlimited() || !global_limit.unlimited();
+    Clock::duration budget_wait{};
+    if (uploads && limited) {
+      budget_wait = combined_delay(torrent_limit, global_limit, Clock::now());
+      if (budget_wait > Clock::duration::zero()) uploads = false;
+    }
     if (send_buffer_.empty() && !uploads) {
-      writer_wake_.expires_at(Clock::time_point::max());
+      if (budget_wait > Clock::duration::zero()) {
+        writer_wake_.expires_after(budget_wait);
+      } else {
+        writer_wake_.expires_at(Clock::time_point::max());
+      }
       co_await writer_wake_.async_wait(kUseTuple);
       continue;
     }
     std::vector<BlockRequest> batch;
     std::vector<std::vector<std::uint8_t>> blocks;
     if (uploads) {
-      while (!upload_queue_.empty() && batch.size() < kUploadBatch) {
+      const std::size_t max_batch = limited ? 1 : kUploadBatch;
+      while (!upload_queue_.empty() && batch.size() < max_batch) {
         batch.push_back(upload_queue_.front());
         upload_queue_.pop_front();
       }
@@ -607,6 +643,10 @@ asio::awaitable<void> PeerConnection::write_loop() {
     }
     const auto now = Clock::now();
     last_sent_ = now;
+    if (payload > 0 && limited) {
+      torrent_limit.consume(payload, now);
+      global_limit.consume(payload, now);
+    }
     if (payload > 0) {
       up_.add(payload, now);
       uploaded_ += payload;

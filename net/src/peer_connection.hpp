@@ -109,6 +109,7 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   tracker::PeerAddress address_;
   engine::PeerSource source_;
   boost::asio::steady_timer writer_wake_;
+  boost::asio::steady_timer throttle_;  // the reader waits here for the download budget
 
   bool handshaked_ = false;
   bool closed_ = false;

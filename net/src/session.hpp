@@ -17,13 +17,17 @@
 #include "core/engine_commands.hpp"
 #include "core/engine_events.hpp"
 #include "core/peer_id.hpp"
+#include "core/queue_policy.hpp"
+#include "core/token_bucket.hpp"
 #include "disk_pool.hpp"
 #include "net/engine.hpp"
+#include "net/instance_lock.hpp"
 #include "store/client_store.hpp"
 
 namespace lt::net {
 
 class Torrent;
+enum class Hold : std::uint8_t;
 
 class Session {
  public:
@@ -51,9 +55,34 @@ class Session {
   void mark_changed();
   // False once the global connection limit is reached (EngineSettings::max_connections).
   [[nodiscard]] bool can_open_connection() const;
+  // The global rate limits; every peer also obeys its torrent's.
+  [[nodiscard]] TokenBucket& upload_bucket() noexcept { return global_upload_; }
+  [[nodiscard]] TokenBucket& download_bucket() noexcept { return global_download_; }
 
  private:
   void add_torrent(engine::AddTorrent command);
+  // Starts every torrent the database holds, each in its stored state.
+  void restore_torrents();
+  // Settings: the EngineSettings values that were given win and are stored; else the stored.
+  void load_settings();
+  void store_setting(std::string_view key, std::int64_t value);
+  void resume(const std::shared_ptr<Torrent>& torrent);
+  void stop(const std::shared_ptr<Torrent>& torrent);
+  void remove(const std::shared_ptr<Torrent>& torrent, bool delete_data);
+  void recheck(const std::shared_ptr<Torrent>& torrent);
+  void set_queue_position(const std::shared_ptr<Torrent>& torrent, int position);
+  // Ends `old`'s run and puts a fresh, idle object in its place (see torrent.hpp). It adopts the
+  // pieces `old` had verified on disk unless it must check everything again.
+  std::shared_ptr<Torrent> replace(const std::shared_ptr<Torrent>& old, Hold hold, bool recheck,
+                                   bool recheck_then_stop = false);
+  boost::asio::awaitable<void> retire(std::shared_ptr<Torrent> old, std::shared_ptr<Torrent> fresh,
+                                      bool adopt);
+  // Starts and queues torrents by the queue limits (core/queue_policy.hpp); also resumes
+  // torrents that failed for lack of space once there is room again.
+  void update_queue();
+  void retry_when_space_returns();
+  // Writes the torrents' rows and peers that changed since the last save, in one transaction.
+  void save_rows();
   std::shared_ptr<Torrent> find(const InfoHash& hash);
   void open_listeners();
   boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor);
@@ -70,7 +99,15 @@ class Session {
   PeerId peer_id_;
   std::uint16_t listen_port_ = 0;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+  std::optional<InstanceLock> lock_;  // held while the database is ours
   std::unique_ptr<store::ClientStore> store_;
+  std::map<InfoHash, store::StoredTorrent> saved_rows_;  // as last written
+  std::vector<std::shared_ptr<Torrent>> retiring_;       // replaced, still shutting down
+  TokenBucket global_upload_;
+  TokenBucket global_download_;
+  QueueLimits queue_limits_;
+  int queue_counter_ = 0;
+  int space_counter_ = 0;
   boost::asio::steady_timer save_timer_;
   std::map<InfoHash, std::shared_ptr<Torrent>> torrents_;
   std::map<InfoHash, engine::TorrentStatus> last_sent_;

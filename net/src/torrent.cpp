@@ -35,6 +35,28 @@ constexpr std::size_t kMaxCandidates = 2000;
 // cold ext4 page cache without this).
 constexpr std::int64_t kDiskBacklogBytes = 64 << 20;
 
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+tracker::PeerAddress from_stored(const store::StoredTorrentPeer& stored) {
+  tracker::PeerAddress a;
+  a.ip.bytes = stored.address;
+  a.ip.v6 = stored.v6;
+  a.port = stored.port;
+  return a;
+}
+
+store::StoredTorrentPeer to_stored(const tracker::PeerAddress& a) {
+  store::StoredTorrentPeer stored;
+  stored.address = a.ip.bytes;
+  stored.v6 = a.ip.v6;
+  stored.port = a.port;
+  return stored;
+}
+
 std::string peer_id_key(const PeerId& id) {
   return "id:" + std::string(reinterpret_cast<const char*>(id.data()), id.size());
 }
@@ -62,13 +84,15 @@ void spawn(asio::io_context& io, std::shared_ptr<Torrent> self, Awaitable work, 
 
 }  // namespace
 
-Torrent::Torrent(Session& session, Metainfo meta, engine::AddTorrent options)
+Torrent::Torrent(Session& session, Metainfo meta, engine::AddTorrent options,
+                 const store::StoredTorrent* row)
     : session_(session),
       meta_(std::move(meta)),
       options_(std::move(options)),
       geometry_(meta_.total_size, meta_.piece_length),
       picker_(geometry_, std::random_device{}()),
       choker_(std::random_device{}()),
+      met_(&address_less),
       candidates_(&address_less),
       tick_timer_(session.io()) {
   settings_.max_peers = session.settings().max_peers_per_torrent;
@@ -81,30 +105,71 @@ Torrent::Torrent(Session& session, Metainfo meta, engine::AddTorrent options)
   apply_file_priorities();
   picker_.set_sequential(options_.sequential);
   paused_ = options_.paused;
+  if (paused_) state_ = TorrentState::paused;
+  added_at_ = unix_now();
+  if (row != nullptr) {
+    queue_position_ = row->queue_position;
+    added_at_ = row->added_at;
+    completed_at_ = row->completed_at;
+    base_downloaded_ = row->downloaded;
+    base_uploaded_ = row->uploaded;
+    set_rate_limit(row->upload_limit, row->download_limit);
+  }
   announcer_ = std::make_unique<TrackerAnnouncer>(*this, meta_.trackers, std::random_device{}());
-  record_in_store();
+  record_in_store(row);
+  load_resume_into_picker();
 }
 
-void Torrent::record_in_store() {
+void Torrent::record_in_store(const store::StoredTorrent* row) {
   store::ClientStore* db = session_.store();
   if (db == nullptr) return;
   try {
     resume_ = db->pieces(meta_.info_hash);
-    store::StoredTorrent row;
-    row.info_hash = meta_.info_hash;
-    row.name = meta_.name;
-    row.metainfo = options_.torrent_bytes;
-    row.save_path = options_.save_dir.string();
-    row.state = TorrentState::checking;
-    row.added_at = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
-    row.sequential = options_.sequential;
-    db->upsert_torrent(row);
+    // A restored row is already what it should be; rewriting 1,000 of them at start-up would
+    // cost a commit each.
+    if (row != nullptr && !row->metainfo.empty() && row->save_path == options_.save_dir.string())
+      return;
+    store::StoredTorrent fresh = stored_row();
+    fresh.metainfo = options_.torrent_bytes;
+    db->upsert_torrent(fresh);
   } catch (const std::exception& e) {
     spdlog::warn("torrent {}: database: {}", meta_.name, e.what());
     resume_.reset();
   }
+}
+
+void Torrent::load_resume_into_picker() {
+  // Shown while the torrent is idle and used by the queue; run() believes it only when the
+  // files still match (else it starts over from a check).
+  if (!resume_ || !resume_->issue.empty() || resume_->num_pieces != geometry_.num_pieces()) return;
+  const auto bits = Bitfield::from_bytes(resume_->have, geometry_.num_pieces());
+  if (!bits) return;
+  for (std::int32_t p = 0; p < geometry_.num_pieces(); ++p) {
+    if (bits->test(PieceIndex{p})) picker_.set_have(PieceIndex{p});
+  }
+}
+
+void Torrent::reset_picker() {
+  // Only before any peer exists: peers keep requests and availability in the picker.
+  const bool sequential = picker_.sequential();
+  picker_ = PiecePicker(geometry_, std::random_device{}());
+  apply_file_priorities();
+  picker_.set_sequential(sequential);
+}
+
+std::optional<std::pair<std::string, int>> Torrent::missing_recorded_files() const {
+  if (!resume_ || resume_->num_pieces != geometry_.num_pieces()) return std::nullopt;
+  const auto bits = Bitfield::from_bytes(resume_->have, geometry_.num_pieces());
+  if (!bits || bits->count() == 0) return std::nullopt;
+  const std::vector<FileStat> stats = storage_->stat_files();
+  std::optional<std::pair<std::string, int>> missing;
+  for (const store::StoredFile& f : resume_->files) {
+    const auto i = static_cast<std::size_t>(f.index.get());
+    if (i >= stats.size() || meta_.files[i].pad || f.size <= 0 || stats[i].exists) continue;
+    if (!missing) missing.emplace(meta_.files[i].path, 0);
+    ++missing->second;
+  }
+  return missing;
 }
 
 bool Torrent::resume_matches_disk() const {
@@ -146,36 +211,115 @@ void Torrent::apply_file_priorities() {
 }
 
 void Torrent::start() {
+  if (started_ || stopping_) return;
+  if (predecessor_running_) {
+    start_requested_ = true;
+    return;
+  }
+  started_ = true;
+  hold_ = Hold::none;
+  if (!paused_) set_state(TorrentState::checking);
   spawn(session_.io(), shared_from_this(), run(), "run");
 }
 
-asio::awaitable<void> Torrent::run() {
-  if (resume_ && resume_matches_disk()) {
-    // The files are exactly as they were when these pieces were recorded: no recheck.
-    const auto bits = Bitfield::from_bytes(resume_->have, geometry_.num_pieces());
-    for (std::int32_t p = 0; bits && p < geometry_.num_pieces(); ++p) {
-      if (bits->test(PieceIndex{p})) picker_.set_have(PieceIndex{p});
+void Torrent::hold(Hold why) {
+  if (started_) return;
+  hold_ = why;
+  start_requested_ = false;
+  if (why == Hold::stopped) set_state(TorrentState::stopped);
+  if (why == Hold::queued) set_state(paused_ ? TorrentState::paused : TorrentState::queued);
+}
+
+void Torrent::predecessor_done(const Bitfield* have) {
+  predecessor_running_ = false;
+  if (have != nullptr && !force_recheck_ && have->size() == geometry_.num_pieces()) {
+    reset_picker();
+    for (std::int32_t p = 0; p < geometry_.num_pieces(); ++p) {
+      if (have->test(PieceIndex{p})) picker_.set_have(PieceIndex{p});
     }
+    adopted_have_ = true;
+  }
+  if (start_requested_) {
+    start_requested_ = false;
+    start();
+  }
+}
+
+void Torrent::force_recheck(bool then_stop) {
+  force_recheck_ = true;
+  stop_after_check_ = then_stop;
+}
+
+bool Torrent::wants_to_run() const noexcept {
+  if (paused_ || stopping_) return false;
+  if (!started_) return hold_ != Hold::stopped;
+  return state_ != TorrentState::error && state_ != TorrentState::missing_files &&
+         state_ != TorrentState::stopped;
+}
+
+void Torrent::set_queue_position(int position) {
+  queue_position_ = position;
+}
+
+void Torrent::set_rate_limit(std::int64_t upload, std::int64_t download) {
+  const auto now = Clock::now();
+  upload_limit_.set_rate(upload, now);
+  download_limit_.set_rate(download, now);
+  // Peers waiting on the old limit wake up and look again.
+  for (const auto& peer : peers_)
+    peer->request_more();
+}
+
+asio::awaitable<void> Torrent::run() {
+  load_known_peers();
+  if (adopted_have_) {
+    // The pieces the previous run of this torrent (in this process) had on disk.
+    saved_have_ = -1;
+  } else if (!force_recheck_ && resume_ && resume_matches_disk()) {
+    // The files are exactly as they were when these pieces were recorded: no recheck. The
+    // picker holds them since construction.
     saved_have_ = picker_.num_have();
     spdlog::info("torrent {}: resumed {} of {} pieces from the database without a recheck",
                  meta_.name, picker_.num_have(), geometry_.num_pieces());
-  } else if (storage_->any_file_exists()) {
-    if (resume_) {
-      spdlog::info("torrent {}: files changed since the database recorded them: checking",
-                   meta_.name);
+  } else if (const auto missing = force_recheck_ ? std::nullopt : missing_recorded_files()) {
+    // Data that was there is gone (a moved folder, an unplugged disk): say so rather than
+    // download everything again behind the user's back. Resume or Recheck starts over.
+    error_ = "missing " + missing->first +
+             (missing->second > 1 ? " and " + std::to_string(missing->second - 1) + " more file(s)"
+                                  : std::string());
+    spdlog::info("torrent {}: {}", meta_.name, error_);
+    set_state(TorrentState::missing_files);
+    co_return;
+  } else {
+    reset_picker();
+    if (storage_->any_file_exists()) {
+      if (resume_ && !force_recheck_) {
+        spdlog::info("torrent {}: files changed since the database recorded them: checking",
+                     meta_.name);
+      }
+      set_state(TorrentState::checking);
+      co_await check_existing_data();
+      if (stopping_) co_return;
     }
-    set_state(TorrentState::checking);
-    co_await check_existing_data();
-    if (stopping_) co_return;
   }
   if (state_ == TorrentState::error) co_return;
+  if (stop_after_check_) {
+    stop_after_check_ = false;
+    hold_ = Hold::stopped;
+    set_state(TorrentState::stopped);
+    co_await save_resume(true);
+    storage_->release_files();
+    co_return;
+  }
   if (options_.seed_only && !complete()) {
     fail("the data in " + options_.save_dir.string() +
          " is incomplete: " + std::to_string(picker_.num_have()) + " of " +
          std::to_string(geometry_.num_pieces()) + " pieces verified");
     co_return;
   }
+  verified_ = true;
   was_complete_at_start_ = complete();
+  stall_.reset(Clock::now());
   if (paused_) {
     set_state(TorrentState::paused);
   } else {
@@ -230,6 +374,7 @@ asio::awaitable<void> Torrent::check_worker(std::shared_ptr<std::int32_t> next) 
 void Torrent::tick(Clock::time_point now) {
   std::erase_if(peers_, [](const auto& peer) { return peer->closed(); });
   if (!transferring()) return;
+  stall_.update(state_ == TorrentState::seeding ? up_.rate(now) : down_.rate(now), now);
   for (const auto& peer : peers_)
     peer->tick(now);
   if (now - last_choke_ >= kChokeEvery) {
@@ -355,11 +500,13 @@ bool Torrent::admit(PeerConnection& peer, std::string& reason) {
   }
   if (auto it = records_.find(peer.key()); it != records_.end())
     it->second.peer_id = peer.peer_id();
+  remember_peer(peer, false);
   if (auto it = candidates_.find(peer.address()); it != candidates_.end()) it->second.failures = 0;
   return true;
 }
 
 void Torrent::on_peer_closed(PeerConnection& peer) {
+  if (peer.handshaked()) remember_peer(peer, true);
   // Removed from peers_ at the next tick: this may run while someone iterates peers_.
   if (auto it = candidates_.find(peer.address()); it != candidates_.end() && peer.handshaked()) {
     it->second.next_attempt = Clock::now() + kRetryAfter;
@@ -409,6 +556,7 @@ asio::awaitable<void> Torrent::verify_and_write(PieceIndex piece, std::vector<st
   struct Result {
     Outcome outcome = Outcome::passed;
     std::string error;
+    bool no_space = false;
     std::vector<Sha1Digest> block_digests;  // when failed, or passed after an earlier failure
   };
   ++pieces_verifying_;
@@ -434,6 +582,10 @@ asio::awaitable<void> Torrent::verify_and_write(PieceIndex piece, std::vector<st
     }
     try {
       storage->write(BlockRequest{piece, 0, static_cast<std::int32_t>(buffer->size())}, *buffer);
+    } catch (const StorageError& e) {
+      result.outcome = Outcome::io_error;
+      result.error = e.what();
+      result.no_space = e.code() == std::errc::no_space_on_device;
     } catch (const std::exception& e) {
       result.outcome = Outcome::io_error;
       result.error = e.what();
@@ -475,7 +627,10 @@ asio::awaitable<void> Torrent::verify_and_write(PieceIndex piece, std::vector<st
     }
     case Outcome::io_error:
       picker_.on_hash_failed(piece);
-      fail(result.error);
+      if (state_ != TorrentState::error) {
+        disk_full_ = result.no_space;
+        fail(result.error);
+      }
       break;
   }
 }
@@ -494,6 +649,11 @@ void Torrent::ban(PeerKey key, const char* why) {
   if (is_banned(record.address, record.peer_id)) return;
   banned_.insert(address_key(record.address));
   if (record.peer_id != PeerId{}) banned_.insert(peer_id_key(record.peer_id));
+  if (auto met = met_.find(record.address); met != met_.end()) {
+    met->second.banned = true;
+    ++met->second.hash_failures;
+    met_changed_ = true;
+  }
   spdlog::warn("torrent {}: banned {}: {}", meta_.name, to_string(record.address), why);
   for (const auto& peer : peers_) {
     if (peer->key() == key) peer->close(std::string("banned: ") + why);
@@ -503,6 +663,8 @@ void Torrent::ban(PeerKey key, const char* why) {
 void Torrent::become_complete() {
   if (state_ == TorrentState::seeding) return;
   set_state(TorrentState::seeding);
+  stall_.reset(Clock::now());
+  if (completed_at_ == 0) completed_at_ = unix_now();
   spdlog::info("torrent {}: download complete", meta_.name);
   if (!was_complete_at_start_) announcer_->completed();
   for (const auto& peer : peers_)
@@ -605,6 +767,12 @@ engine::TorrentStatus Torrent::status(Clock::time_point now) const {
   s.swarm_leechers = swarm_leechers_;
   s.complete = complete() && pieces_verifying_ == 0 &&
                (state_ == TorrentState::seeding || state_ == TorrentState::paused);
+  s.stalled = transferring() && stall_.stalled();
+  s.queue_position = queue_position_;
+  s.upload_limit = upload_limit_.rate();
+  s.download_limit = download_limit_.rate();
+  s.total_downloaded = base_downloaded_ + downloaded_;
+  s.total_uploaded = base_uploaded_ + uploaded_;
   return s;
 }
 
@@ -632,22 +800,27 @@ engine::PieceSnapshot Torrent::piece_snapshot() const {
 }
 
 void Torrent::pause() {
-  if (paused_) return;
+  if (paused_ || stopping_) return;
   paused_ = true;
   for (const auto& peer : peers_)
     peer->close("paused");
-  if (state_ == TorrentState::downloading || state_ == TorrentState::seeding) {
+  if (!started_ || state_ == TorrentState::downloading || state_ == TorrentState::seeding) {
     set_state(TorrentState::paused);
   }
+  session_.mark_changed();
 }
 
-void Torrent::resume() {
+void Torrent::unpause() {
   if (!paused_) return;
   paused_ = false;
-  if (state_ == TorrentState::paused) {
+  if (!started_) {
+    set_state(hold_ == Hold::stopped ? TorrentState::stopped : TorrentState::queued);
+  } else if (state_ == TorrentState::paused) {
     set_state(complete() ? TorrentState::seeding : TorrentState::downloading);
+    stall_.reset(Clock::now());
     announcer_->announce_now();
   }
+  session_.mark_changed();
 }
 
 void Torrent::set_file_priority(FileIndex file, Priority priority) {
@@ -691,7 +864,9 @@ asio::awaitable<void> Torrent::shutdown() {
 
 asio::awaitable<void> Torrent::save_resume(bool force) {
   store::ClientStore* db = session_.store();
-  if (db == nullptr || saving_ || state_ == TorrentState::checking) co_return;
+  // Before its check has decided what is on disk, a torrent has nothing to record: the files
+  // may not match the pieces it shows.
+  if (db == nullptr || saving_ || !verified_) co_return;
   if (!force && picker_.num_have() == saved_have_) co_return;
   saving_ = true;
   // The snapshot comes before the flush: a piece written after it may not be on disk yet.
@@ -732,6 +907,122 @@ asio::awaitable<void> Torrent::save_resume(bool force) {
   } catch (const std::exception& e) {
     spdlog::warn("torrent {}: cannot record pieces in the database: {}", meta_.name, e.what());
   }
+}
+
+store::StoredTorrent Torrent::stored_row() const {
+  store::StoredTorrent row;
+  row.info_hash = meta_.info_hash;
+  row.name = meta_.name;
+  row.save_path = options_.save_dir.string();
+  // What the user should find after a restart: a held or paused torrent stays so; a queued,
+  // checking or errored one runs again (subject to the queue).
+  if (hold_ == Hold::stopped || state_ == TorrentState::stopped) {
+    row.state = TorrentState::stopped;
+  } else if (paused_) {
+    row.state = TorrentState::paused;
+  } else {
+    row.state = state_;
+  }
+  row.queue_position = queue_position_;
+  row.added_at = added_at_;
+  row.completed_at = completed_at_;
+  row.uploaded = base_uploaded_ + uploaded_;
+  row.downloaded = base_downloaded_ + downloaded_;
+  row.last_error = error_;
+  row.sequential = picker_.sequential();
+  row.upload_limit = upload_limit_.rate();
+  row.download_limit = download_limit_.rate();
+  return row;
+}
+
+void Torrent::load_known_peers() {
+  // Known peers first: a resumed torrent reconnects to them before the tracker answers.
+  store::ClientStore* db = session_.store();
+  if (db == nullptr) return;
+  std::vector<store::StoredTorrentPeer> known;
+  try {
+    known = db->peers(meta_.info_hash, store::kMaxPeersPerTorrent, true);
+  } catch (const std::exception& e) {
+    spdlog::warn("torrent {}: cannot load known peers: {}", meta_.name, e.what());
+    return;
+  }
+  std::vector<tracker::PeerAddress> candidates;
+  for (const store::StoredTorrentPeer& stored : known) {
+    tracker::PeerAddress address = from_stored(stored);
+    met_.emplace(address, stored);
+    if (stored.banned) {
+      banned_.insert(address_key(address));
+      if (stored.peer_id) banned_.insert(peer_id_key(*stored.peer_id));
+    } else {
+      candidates.push_back(address);
+    }
+  }
+  add_peer_candidates(candidates, engine::PeerSource::resume);
+}
+
+void Torrent::remember_peer(const PeerConnection& peer, bool closing) {
+  // An incoming peer is reachable only at the listen port its extension handshake named.
+  tracker::PeerAddress address = peer.address();
+  if (peer.incoming()) {
+    if (peer.listen_port() == 0) return;
+    address.port = peer.listen_port();
+  }
+  auto [it, inserted] = met_.try_emplace(address);
+  store::StoredTorrentPeer& met = it->second;
+  const std::int64_t now = unix_now();
+  if (inserted) {
+    met = to_stored(address);
+    met.first_seen = now;
+  }
+  met.last_seen = now;
+  met.peer_id = peer.peer_id();
+  const engine::PeerInfo info = peer.info(Clock::now());
+  if (!info.client.empty()) met.client = info.client;
+  if (closing) {
+    met.bytes_from += info.downloaded;
+    met.bytes_to += info.uploaded;
+  }
+  met_changed_ = true;
+}
+
+std::optional<std::vector<store::StoredTorrentPeer>> Torrent::peers_to_save() {
+  if (!met_changed_ && peers_.empty()) return std::nullopt;
+  met_changed_ = false;
+  std::vector<store::StoredTorrentPeer> out;
+  out.reserve(met_.size());
+  const auto now = Clock::now();
+  for (const auto& [address, met] : met_)
+    out.push_back(met);
+  // Live connections: their bytes so far on top of the totals (added for good when they close).
+  for (const auto& peer : peers_) {
+    if (peer->closed() || !peer->handshaked()) continue;
+    tracker::PeerAddress address = peer->address();
+    if (peer->incoming()) address.port = peer->listen_port();
+    for (store::StoredTorrentPeer& stored : out) {
+      if (from_stored(stored) == address) {
+        const engine::PeerInfo info = peer->info(now);
+        stored.bytes_from += info.downloaded;
+        stored.bytes_to += info.uploaded;
+        stored.last_seen = unix_now();
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+asio::awaitable<void> Torrent::delete_data() {
+  std::shared_ptr<TorrentStorage> storage = storage_;
+  auto job = [storage]() -> std::string {
+    try {
+      storage->delete_files();
+      return {};
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+  };
+  const std::string error = co_await session_.disk().run(std::move(job));
+  if (!error.empty()) session_.emit(engine::Error{meta_.info_hash, "cannot delete data: " + error});
 }
 
 }  // namespace lt::net

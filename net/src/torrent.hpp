@@ -8,6 +8,13 @@
 // piece. A piece therefore becomes "have" only after it verified and its bytes were written, and
 // corrupt data never reaches the files. The number of pieces in memory is bounded by the
 // picker, which finishes started pieces first.
+//
+// Lifecycle: an object runs at most once (start() -> run() -> shutdown()). Stop, queueing,
+// Recheck and resuming after an error end the running object and put a fresh one in its place
+// (Session::replace), which adopts the pieces its predecessor had on disk. An object that has
+// not started is idle: held as stopped or queued, or paused by the user, with the pieces the
+// database recorded shown in its status. Pause keeps the object running: connections close,
+// but the peers met, bans and the tracker schedule stay, and resuming is immediate.
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -22,6 +29,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/bitfield.hpp"
 #include "core/choker.hpp"
 #include "core/engine_commands.hpp"
 #include "core/engine_events.hpp"
@@ -30,8 +38,10 @@
 #include "core/peer_wire.hpp"
 #include "core/piece_geometry.hpp"
 #include "core/piece_picker.hpp"
+#include "core/queue_policy.hpp"
 #include "core/rate_meter.hpp"
 #include "core/smart_ban.hpp"
+#include "core/token_bucket.hpp"
 #include "core/tracker_client_protocol.hpp"
 #include "net/torrent_storage.hpp"
 #include "store/client_store.hpp"
@@ -47,14 +57,56 @@ struct TorrentSettings {
   int upload_slots = 8;  // unchoked peers at once (<= 0: unlimited)
 };
 
+// Why an idle (not started) torrent waits.
+enum class Hold : std::uint8_t { none, stopped, queued };
+
 class Torrent : public std::enable_shared_from_this<Torrent> {
  public:
   using Clock = std::chrono::steady_clock;
 
-  Torrent(Session& session, Metainfo meta, engine::AddTorrent options);
+  // `row`: the database row this torrent continues (totals, times, queue position, limits,
+  // paused), or nullptr for a torrent new to the database.
+  Torrent(Session& session, Metainfo meta, engine::AddTorrent options,
+          const store::StoredTorrent* row = nullptr);
   ~Torrent();
 
+  // ---- Lifecycle ----
+  // Runs the torrent: now, or once predecessor_done() when wait_for_predecessor() was called.
+  // At most once per object.
   void start();
+  [[nodiscard]] bool started() const noexcept { return started_; }
+  // Idle objects only: what the torrent waits for (state stopped or queued).
+  void hold(Hold why);
+  [[nodiscard]] Hold held() const noexcept { return hold_; }
+  // The object this one replaces is still shutting down: start() waits for it.
+  void wait_for_predecessor() { predecessor_running_ = true; }
+  // The predecessor finished; `have` (may be null) is what it had on disk, believed without a
+  // check.
+  void predecessor_done(const Bitfield* have);
+  // Check every piece at start even when the database's record matches the files; with
+  // `then_stop`, stop after the check instead of transferring.
+  void force_recheck(bool then_stop);
+  // For the queue: the user (or an error) holds it back when false.
+  [[nodiscard]] bool wants_to_run() const noexcept;
+  [[nodiscard]] bool stalled() const noexcept { return stall_.stalled(); }
+  [[nodiscard]] bool user_paused() const noexcept { return paused_; }
+  // run() has decided which pieces are on disk (checked, or the database's record matched).
+  [[nodiscard]] bool verified() const noexcept { return verified_; }
+  [[nodiscard]] const std::vector<Priority>& file_priorities() const noexcept {
+    return file_priorities_;
+  }
+  // Error from a full disk: Session resumes the torrent once there is room again.
+  [[nodiscard]] bool failed_for_space() const noexcept {
+    return state_ == TorrentState::error && disk_full_;
+  }
+  // After shutdown(): deletes the torrent's files (Remove with data).
+  boost::asio::awaitable<void> delete_data();
+  [[nodiscard]] const engine::AddTorrent& options() const noexcept { return options_; }
+  [[nodiscard]] int queue_position() const noexcept { return queue_position_; }
+  void set_queue_position(int position);
+  void set_rate_limit(std::int64_t upload, std::int64_t download);
+  [[nodiscard]] TokenBucket& upload_bucket() noexcept { return upload_limit_; }
+  [[nodiscard]] TokenBucket& download_bucket() noexcept { return download_limit_; }
   // Disconnects everyone and announces `stopped` (bounded by the announcer's deadline).
   boost::asio::awaitable<void> shutdown();
 
@@ -117,10 +169,15 @@ class Torrent : public std::enable_shared_from_this<Torrent> {
   // flush, with the files' sizes and mtimes (so a restart believes exactly what is on disk).
   // No-op without a database or when nothing changed since the last save.
   boost::asio::awaitable<void> save_resume(bool force = false);
+  // The database row as it should be now (no metainfo: update_torrent() keeps the stored one).
+  [[nodiscard]] store::StoredTorrent stored_row() const;
+  // The peers met (with this session's counts added) when they changed since the last call.
+  [[nodiscard]] std::optional<std::vector<store::StoredTorrentPeer>> peers_to_save();
 
   // ---- Commands ----
   void pause();
-  void resume();
+  // Ends a pause of a running torrent (an idle one is started by the Session's queue).
+  void unpause();
   void set_file_priority(FileIndex file, Priority priority);
   void set_sequential(bool on);
   void reannounce();
@@ -131,7 +188,14 @@ class Torrent : public std::enable_shared_from_this<Torrent> {
   // True when the stored bitfield can be believed: same piece count, and every file that has
   // pieces recorded is on disk with the size and mtime stored with them.
   [[nodiscard]] bool resume_matches_disk() const;
-  void record_in_store();
+  // The first file that had pieces recorded and is gone, and how many such files; nullopt when
+  // none is missing.
+  [[nodiscard]] std::optional<std::pair<std::string, int>> missing_recorded_files() const;
+  void record_in_store(const store::StoredTorrent* row);
+  void load_resume_into_picker();
+  void reset_picker();
+  void load_known_peers();
+  void remember_peer(const PeerConnection& peer, bool closing);
   boost::asio::awaitable<void> check_worker(std::shared_ptr<std::int32_t> next);
   boost::asio::awaitable<void> verify_and_write(PieceIndex piece, std::vector<std::uint8_t> data,
                                                 std::vector<PeerKey> block_senders);
@@ -175,6 +239,28 @@ class Torrent : public std::enable_shared_from_this<Torrent> {
   std::int32_t swarm_leechers_ = -1;
   bool paused_ = false;
   bool stopping_ = false;
+  bool started_ = false;
+  bool verified_ = false;  // run() has decided which pieces are on disk
+  bool start_requested_ = false;
+  bool predecessor_running_ = false;
+  bool adopted_have_ = false;
+  bool force_recheck_ = false;
+  bool stop_after_check_ = false;
+  bool disk_full_ = false;
+  Hold hold_ = Hold::none;
+  int queue_position_ = 0;
+  std::int64_t added_at_ = 0;         // Unix seconds
+  std::int64_t completed_at_ = 0;     // Unix seconds, 0 = not yet
+  std::int64_t base_downloaded_ = 0;  // totals of earlier sessions
+  std::int64_t base_uploaded_ = 0;
+  TokenBucket upload_limit_;
+  TokenBucket download_limit_;
+  StallDetector stall_;
+  // Peers met, by address (their listen address), with totals over all sessions.
+  std::map<tracker::PeerAddress, store::StoredTorrentPeer,
+           bool (*)(const tracker::PeerAddress&, const tracker::PeerAddress&)>
+      met_;
+  bool met_changed_ = false;
   bool was_complete_at_start_ = false;
   std::int64_t checked_bytes_ = 0;
 

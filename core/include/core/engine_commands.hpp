@@ -27,12 +27,15 @@ struct AddTorrent {
   std::vector<Priority> file_priorities;  // empty = all normal; else one per file
 };
 
+// Stops transferring but stays in the swarm: connections are closed, the peers met, bans and
+// the tracker's schedule are kept, and resuming is immediate.
 struct Pause {
   InfoHash torrent;
 };
 struct Resume {
   InfoHash torrent;
 };
+// Leaves the swarm: disconnects, announces `stopped`, closes the files.
 struct Stop {
   InfoHash torrent;
 };
@@ -55,6 +58,24 @@ struct SetSequential {
   InfoHash torrent;
   bool sequential = false;
 };
+// Rate limits in bytes per second (0 = unlimited) for one torrent, or for everything when
+// `torrent` is empty. A peer is held by both its torrent's limit and the global one.
+struct SetRateLimit {
+  std::optional<InfoHash> torrent;
+  std::int64_t upload = 0;
+  std::int64_t download = 0;
+};
+// Queueing: at most this many torrents download and seed at once (< 0: unlimited). Stalled
+// torrents (no data moving for a minute) do not hold a slot.
+struct SetQueueLimits {
+  int max_active_downloads = 3;
+  int max_active_seeds = 5;
+};
+// Moves the torrent to `position` in the queue (0 = first); the others keep their order.
+struct SetQueuePosition {
+  InfoHash torrent;
+  int position = 0;
+};
 // Which torrent's peers and pieces to stream (nullopt: none); the snapshots come at ~2 Hz.
 struct Select {
   std::optional<InfoHash> torrent;
@@ -62,7 +83,8 @@ struct Select {
 // Stop every torrent (announce `stopped` with a short deadline), flush, and end the thread.
 struct Shutdown {};
 
-using Command = std::variant<AddTorrent, Pause, Resume, Stop, Remove, Recheck, Reannounce,
-                             SetFilePriority, SetSequential, Select, Shutdown>;
+using Command =
+    std::variant<AddTorrent, Pause, Resume, Stop, Remove, Recheck, Reannounce, SetFilePriority,
+                 SetSequential, SetRateLimit, SetQueueLimits, SetQueuePosition, Select, Shutdown>;
 
 }  // namespace lt::engine

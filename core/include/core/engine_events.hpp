@@ -46,6 +46,12 @@ struct TorrentStatus {
   std::int32_t swarm_seeds = -1;  // from the tracker (-1 unknown)
   std::int32_t swarm_leechers = -1;
   bool complete = false;  // every wanted piece verified and flushed to disk
+  bool stalled = false;   // running but moving no data lately: does not hold a queue slot
+  int queue_position = 0;
+  std::int64_t upload_limit = 0;  // bytes per second, 0 = none
+  std::int64_t download_limit = 0;
+  std::int64_t total_downloaded = 0;  // payload over all sessions (from the database)
+  std::int64_t total_uploaded = 0;
 };
 
 struct StatusDelta {
@@ -96,6 +102,13 @@ struct Error {
   std::string message;
 };
 
+// Something the user should know that stops nothing (a corrupt database moved aside and its
+// torrents salvaged, a torrent resuming after its disk had room again).
+struct Notice {
+  std::optional<InfoHash> torrent;
+  std::string message;
+};
+
 // The event queue was full; this many events were lost. The consumer should ask for a full
 // picture again (a Select, or treat every torrent as changed).
 struct EventsDropped {
@@ -106,6 +119,6 @@ struct EventsDropped {
 struct Stopped {};
 
 using Event = std::variant<TorrentAdded, TorrentRemoved, StatusDelta, PeerSnapshot, PieceSnapshot,
-                           ListenState, Error, EventsDropped, Stopped>;
+                           ListenState, Error, Notice, EventsDropped, Stopped>;
 
 }  // namespace lt::engine

@@ -308,6 +308,14 @@ std::vector<StoredTorrent> ClientStore::torrents() const {
   return out;
 }
 
+std::optional<StoredTorrent> ClientStore::torrent(const InfoHash& info_hash) const {
+  SQLite::Statement q(
+      *db_, std::string("SELECT ") + kTorrentColumns + " FROM torrents WHERE info_hash = ?1");
+  bind_hash(q, 1, info_hash);
+  if (!q.executeStep()) return std::nullopt;
+  return read_torrent(q);
+}
+
 void ClientStore::save_pieces(const InfoHash& info_hash, std::span<const std::uint8_t> have_bytes,
                               std::int32_t num_pieces, std::span<const StoredFile> files) {
   if (const std::string problem = bitfield_problem(have_bytes, num_pieces); !problem.empty()) {

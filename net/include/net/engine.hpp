@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,7 +40,19 @@ struct EngineSettings {
   std::size_t event_queue = 4096;
   std::uint64_t random_seed = 0;  // 0: from std::random_device
   // The client database (torrents, have-bitfields, file stats); empty: nothing is persisted.
+  // The engine takes an OS lock next to it (`FILE.lock`): a second engine on the same database
+  // gets an Error and runs nothing.
   std::filesystem::path db_path;
+  // Start every torrent the database holds, in its stored state (daemon, GUI). Off, only the
+  // torrents added by AddTorrent run (`download --db`).
+  bool restore_torrents = false;
+  // Rate limits (bytes per second, 0 = none) and queue sizes (< 0 = unlimited). Set: they win
+  // and are stored in the database's settings. Unset: the stored value, else the default
+  // (unlimited rates, 3 active downloads, 5 active seeds).
+  std::optional<std::int64_t> upload_limit;
+  std::optional<std::int64_t> download_limit;
+  std::optional<int> max_active_downloads;
+  std::optional<int> max_active_seeds;
 };
 
 class Engine {

@@ -125,6 +125,8 @@ class ClientStore {
   void remove_torrent(const InfoHash& info_hash);
   // Every stored torrent, ordered by queue_position, then added_at. See StoredTorrent::issue.
   [[nodiscard]] std::vector<StoredTorrent> torrents() const;
+  // One stored torrent; nullopt when it is not stored (or its row cannot identify it).
+  [[nodiscard]] std::optional<StoredTorrent> torrent(const InfoHash& info_hash) const;
 
   // --- Pieces and files.
 
