@@ -54,13 +54,6 @@ struct TransferArgs {
   std::optional<std::int64_t> download_limit_kib;
 };
 
-std::string read_all(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
-
 void prepare_save_dir(const std::filesystem::path& dir, bool must_exist) {
   std::error_code ec;
   if (must_exist) {
@@ -91,7 +84,8 @@ int run_transfer(const TransferArgs& args, const GlobalOptions& global) {
   if (args.port < 0 || args.port > 65535) {
     throw UsageError("--port must be 0-65535, got " + std::to_string(args.port));
   }
-  const Metainfo meta = load_torrent_file(args.torrent);  // UsageError on bad input
+  LoadedTorrent loaded = load_torrent_file_with_bytes(args.torrent);  // UsageError on bad input
+  const Metainfo& meta = loaded.meta;
   const std::filesystem::path dir = args.dir;
   prepare_save_dir(dir, args.seed_only);
   if (args.seed_only) {
@@ -111,7 +105,7 @@ int run_transfer(const TransferArgs& args, const GlobalOptions& global) {
   net::Engine& engine = host.engine();
 
   engine::AddTorrent add;
-  add.torrent_bytes = read_all(args.torrent);
+  add.torrent_bytes = std::move(loaded.bytes);
   add.save_dir = dir;
   add.seed_only = args.seed_only;
   add.sequential = args.sequential;

@@ -24,6 +24,8 @@ void add_info_commands(CLI::App& cli, const GlobalOptions& global, CommandRunner
 void add_tracker_command(CLI::App& cli, const GlobalOptions& global, CommandRunner& runner);
 // `download` and `seed`.
 void add_transfer_commands(CLI::App& cli, const GlobalOptions& global, CommandRunner& runner);
+// `add`: a torrent into the client database, for the daemon.
+void add_add_command(CLI::App& cli, const GlobalOptions& global, CommandRunner& runner);
 // `daemon`: every stored torrent, no window.
 void add_daemon_command(CLI::App& cli, const GlobalOptions& global, CommandRunner& runner);
 // Also returns the runner for no subcommand at all: the window with default options.

@@ -59,6 +59,7 @@ int run_cli(int argc, char** argv) {
   add_tracker_command(cli, global, runner);
   add_transfer_commands(cli, global, runner);
   add_daemon_command(cli, global, runner);
+  add_add_command(cli, global, runner);
 
   std::vector<std::string> args;
   for (int i = argc - 1; i >= 1; --i)

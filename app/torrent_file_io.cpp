@@ -8,6 +8,10 @@ namespace lt::app {
 namespace fs = std::filesystem;
 
 Metainfo load_torrent_file(const fs::path& path) {
+  return load_torrent_file_with_bytes(path).meta;
+}
+
+LoadedTorrent load_torrent_file_with_bytes(const fs::path& path) {
   const ParseLimits limits;
   std::error_code ec;
   if (fs::is_directory(path, ec))
@@ -26,7 +30,8 @@ Metainfo load_torrent_file(const fs::path& path) {
     throw UsageError(path.string() + ": cannot read the whole file");
   }
   try {
-    return parse_metainfo(bytes, limits);
+    Metainfo meta = parse_metainfo(bytes, limits);
+    return {std::move(meta), std::move(bytes)};
   } catch (const MetainfoError& e) {
     throw UsageError(path.string() + ": " + e.what());
   }

@@ -15,6 +15,13 @@ namespace lt::app {
 // oversized or invalid file.
 [[nodiscard]] Metainfo load_torrent_file(const std::filesystem::path& path);
 
+struct LoadedTorrent {
+  Metainfo meta;
+  std::string bytes;  // the file as read (what the engine and the database keep)
+};
+// The same, keeping the file's bytes.
+[[nodiscard]] LoadedTorrent load_torrent_file_with_bytes(const std::filesystem::path& path);
+
 // Writes `data` to `path` through a temporary file in the same folder and a rename.
 // Throws RuntimeError (exit 1) on failure, after removing the temporary file.
 void write_file_atomically(const std::filesystem::path& path, std::string_view data);

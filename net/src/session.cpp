@@ -113,7 +113,7 @@ void Session::open_store() {
                         store_->moved_aside_reason() + "); moved it aside to " +
                         store_->moved_aside()->string() + " and started a fresh one; " +
                         std::to_string(salvaged) + " torrent(s) salvaged";
-  spdlog::warn("engine: {}", message);
+  spdlog::info("engine: {}", message);  // the Notice carries it to the user
   emit(engine::Notice{std::nullopt, std::move(message)});
 }
 

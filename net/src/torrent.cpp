@@ -218,7 +218,6 @@ void Torrent::start() {
   }
   started_ = true;
   hold_ = Hold::none;
-  if (!paused_) set_state(TorrentState::checking);
   spawn(session_.io(), shared_from_this(), run(), "run");
 }
 
