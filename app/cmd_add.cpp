@@ -102,9 +102,8 @@ void add_add_command(CLI::App& cli, const GlobalOptions& global, CommandRunner& 
   cmd->add_option("--db", args->db, "Client database (default: DATA_DIR/client.db)");
   auto* paused = cmd->add_flag("--paused", args->paused, "Add it paused");
   cmd->add_flag("--stopped", args->stopped, "Add it stopped")->excludes(paused);
-  cmd->callback([args, &global, &runner] {
-    runner = [args, &global] { return run_add(*args, global); };
-  });
+  cmd->callback(
+      [args, &global, &runner] { runner = [args, &global] { return run_add(*args, global); }; });
 }
 
 }  // namespace lt::app

@@ -114,6 +114,8 @@ Torrent::Torrent(Session& session, Metainfo meta, engine::AddTorrent options,
     base_downloaded_ = row->downloaded;
     base_uploaded_ = row->uploaded;
     set_rate_limit(row->upload_limit, row->download_limit);
+    active_seconds_ = row->active_seconds;
+    seeding_seconds_ = row->seeding_seconds;
   }
   announcer_ = std::make_unique<TrackerAnnouncer>(*this, meta_.trackers, std::random_device{}());
   record_in_store(row);
@@ -374,6 +376,8 @@ void Torrent::tick(Clock::time_point now) {
   std::erase_if(peers_, [](const auto& peer) { return peer->closed(); });
   if (!transferring()) return;
   stall_.update(state_ == TorrentState::seeding ? up_.rate(now) : down_.rate(now), now);
+  ++active_seconds_;  // tick() runs once a second
+  if (state_ == TorrentState::seeding) ++seeding_seconds_;
   for (const auto& peer : peers_)
     peer->tick(now);
   if (now - last_choke_ >= kChokeEvery) {
@@ -772,6 +776,8 @@ engine::TorrentStatus Torrent::status(Clock::time_point now) const {
   s.download_limit = download_limit_.rate();
   s.total_downloaded = base_downloaded_ + downloaded_;
   s.total_uploaded = base_uploaded_ + uploaded_;
+  s.active_seconds = active_seconds_;
+  s.seeding_seconds = seeding_seconds_;
   return s;
 }
 
@@ -931,6 +937,8 @@ store::StoredTorrent Torrent::stored_row() const {
   row.sequential = picker_.sequential();
   row.upload_limit = upload_limit_.rate();
   row.download_limit = download_limit_.rate();
+  row.active_seconds = active_seconds_;
+  row.seeding_seconds = seeding_seconds_;
   return row;
 }
 

@@ -253,6 +253,8 @@ class Torrent : public std::enable_shared_from_this<Torrent> {
   std::int64_t completed_at_ = 0;     // Unix seconds, 0 = not yet
   std::int64_t base_downloaded_ = 0;  // totals of earlier sessions
   std::int64_t base_uploaded_ = 0;
+  std::int64_t active_seconds_ = 0;  // all sessions
+  std::int64_t seeding_seconds_ = 0;
   TokenBucket upload_limit_;
   TokenBucket download_limit_;
   StallDetector stall_;

@@ -401,8 +401,115 @@ TEST_F(ClientStoreTest, ReopeningKeepsEverything) {
 TEST_F(ClientStoreTest, SchemaVersionAndWal) {
   { ClientStore store(path_); }
   SQLite::Database db(path_.string(), SQLite::OPEN_READONLY);
-  EXPECT_EQ(schema_version(db), 1);
+  EXPECT_EQ(schema_version(db), 2);
   EXPECT_EQ(db.execAndGet("PRAGMA journal_mode").getString(), "wal");
+}
+
+// Schema version 1 exactly as released (migration steps never change): what a database
+// written by that version holds.
+constexpr const char* kSchemaV1 =
+    "CREATE TABLE torrents (info_hash BLOB PRIMARY KEY CHECK (length(info_hash) = 20),"
+    " name TEXT NOT NULL DEFAULT '', metainfo BLOB, save_path TEXT NOT NULL DEFAULT '',"
+    " state INTEGER NOT NULL, queue_position INTEGER NOT NULL DEFAULT 0,"
+    " added_at INTEGER NOT NULL DEFAULT 0, completed_at INTEGER,"
+    " uploaded INTEGER NOT NULL DEFAULT 0, downloaded INTEGER NOT NULL DEFAULT 0,"
+    " last_error TEXT NOT NULL DEFAULT '', sequential INTEGER NOT NULL DEFAULT 0,"
+    " upload_limit INTEGER NOT NULL DEFAULT 0, download_limit INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE pieces (info_hash BLOB PRIMARY KEY REFERENCES torrents (info_hash)"
+    " ON DELETE CASCADE, have BLOB NOT NULL, num_pieces INTEGER NOT NULL);"
+    "CREATE TABLE files (info_hash BLOB NOT NULL REFERENCES torrents (info_hash)"
+    " ON DELETE CASCADE, file_index INTEGER NOT NULL CHECK (file_index >= 0),"
+    " priority INTEGER NOT NULL, size INTEGER NOT NULL DEFAULT -1,"
+    " mtime_ns INTEGER NOT NULL DEFAULT -1, PRIMARY KEY (info_hash, file_index)) WITHOUT ROWID;"
+    "CREATE TABLE peers (info_hash BLOB NOT NULL REFERENCES torrents (info_hash)"
+    " ON DELETE CASCADE, address BLOB NOT NULL CHECK (length(address) = 16),"
+    " v6 INTEGER NOT NULL CHECK (v6 IN (0, 1)),"
+    " port INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),"
+    " peer_id BLOB CHECK (peer_id IS NULL OR length(peer_id) = 20),"
+    " client TEXT NOT NULL DEFAULT '', first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+    " bytes_from INTEGER NOT NULL DEFAULT 0, bytes_to INTEGER NOT NULL DEFAULT 0,"
+    " hash_failures INTEGER NOT NULL DEFAULT 0, banned INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (info_hash, address, v6, port)) WITHOUT ROWID;"
+    "CREATE INDEX peers_by_last_seen ON peers (info_hash, last_seen);"
+    "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+    "PRAGMA user_version = 1;";
+
+TEST_F(ClientStoreTest, MigratesAVersion1DatabaseKeepingEverything) {
+  {
+    SQLite::Database v1(path_.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    v1.exec(kSchemaV1);
+    v1.exec(
+        "INSERT INTO torrents (info_hash, name, metainfo, save_path, state, queue_position,"
+        " added_at, completed_at, uploaded, downloaded, last_error, sequential, upload_limit,"
+        " download_limit) VALUES (zeroblob(20), 'old', x'6465', '/dl', 3, 4, 100, 200, 5, 6,"
+        " 'e', 1, 7, 8);"
+        "INSERT INTO pieces VALUES (zeroblob(20), x'a0', 3);"
+        "INSERT INTO files VALUES (zeroblob(20), 0, 7, 10, 11);"
+        "INSERT INTO peers VALUES (zeroblob(20), zeroblob(16), 0, 6881, NULL, 'x', 1, 2, 3, 4,"
+        " 0, 0);"
+        "INSERT INTO settings VALUES ('upload_limit', '1024');");
+  }
+  ClientStore store(path_);
+  {
+    SQLite::Database db(path_.string(), SQLite::OPEN_READONLY);
+    EXPECT_EQ(schema_version(db), 2);
+  }
+  const std::vector<StoredTorrent> torrents = store.torrents();
+  ASSERT_EQ(torrents.size(), 1u);
+  const StoredTorrent& t = torrents[0];
+  EXPECT_EQ(t.name, "old");
+  EXPECT_EQ(t.metainfo, "de");
+  EXPECT_EQ(t.save_path, "/dl");
+  EXPECT_EQ(t.state, TorrentState::paused);
+  EXPECT_EQ(t.queue_position, 4);
+  EXPECT_EQ(t.added_at, 100);
+  EXPECT_EQ(t.completed_at, 200);
+  EXPECT_EQ(t.uploaded, 5);
+  EXPECT_EQ(t.downloaded, 6);
+  EXPECT_EQ(t.last_error, "e");
+  EXPECT_TRUE(t.sequential);
+  EXPECT_EQ(t.upload_limit, 7);
+  EXPECT_EQ(t.download_limit, 8);
+  EXPECT_EQ(t.active_seconds, 0);  // new in version 2
+  EXPECT_EQ(t.seeding_seconds, 0);
+  const auto pieces = store.pieces(t.info_hash);
+  ASSERT_TRUE(pieces.has_value());
+  EXPECT_EQ(pieces->num_pieces, 3);
+  ASSERT_EQ(pieces->files.size(), 1u);
+  EXPECT_EQ(pieces->files[0].priority, Priority::high);
+  EXPECT_EQ(pieces->files[0].mtime_ns, 11);
+  EXPECT_EQ(store.peers(t.info_hash, 10).size(), 1u);
+  EXPECT_EQ(store.setting("upload_limit"), "1024");
+  // The new columns are written and read back.
+  StoredTorrent changed = t;
+  changed.active_seconds = 3600;
+  changed.seeding_seconds = 60;
+  EXPECT_TRUE(store.update_torrent(changed));
+  EXPECT_EQ(store.torrents().at(0).active_seconds, 3600);
+  EXPECT_EQ(store.torrents().at(0).seeding_seconds, 60);
+}
+
+TEST_F(ClientStoreTest, MigratesAnEmptyVersion0Database) {
+  // A file SQLite created but nothing wrote to (a crash right after creation).
+  { SQLite::Database v0(path_.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE); }
+  ClientStore store(path_);
+  EXPECT_TRUE(store.torrents().empty());
+  EXPECT_FALSE(store.moved_aside().has_value());
+  SQLite::Database db(path_.string(), SQLite::OPEN_READONLY);
+  EXPECT_EQ(schema_version(db), 2);
+}
+
+TEST_F(ClientStoreTest, SalvageReadsADamagedVersion1File) {
+  {
+    SQLite::Database v1(path_.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    v1.exec(kSchemaV1);
+    v1.exec(
+        "INSERT INTO torrents (info_hash, name, metainfo, state) VALUES (zeroblob(20), 'v1',"
+        " x'6465', 2);");
+  }
+  const std::vector<StoredTorrent> salvaged = ClientStore::salvage_torrents(path_);
+  ASSERT_EQ(salvaged.size(), 1u);
+  EXPECT_EQ(salvaged[0].name, "v1");
 }
 
 TEST_F(ClientStoreTest, InMemoryDatabaseWorks) {

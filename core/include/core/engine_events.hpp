@@ -52,6 +52,8 @@ struct TorrentStatus {
   std::int64_t download_limit = 0;
   std::int64_t total_downloaded = 0;  // payload over all sessions (from the database)
   std::int64_t total_uploaded = 0;
+  std::int64_t active_seconds = 0;  // running (downloading or seeding), all sessions
+  std::int64_t seeding_seconds = 0;
 };
 
 struct StatusDelta {

@@ -67,11 +67,21 @@ constexpr Migration kMigrations[] = {
      "  key TEXT PRIMARY KEY,"
      "  value TEXT NOT NULL"
      ") WITHOUT ROWID;"},
+    // Time spent running and seeding (qBittorrent's "time active" / "seeding time"), for the
+    // torrent's details and for seeding-time goals.
+    {2,
+     "ALTER TABLE torrents ADD COLUMN active_seconds INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE torrents ADD COLUMN seeding_seconds INTEGER NOT NULL DEFAULT 0;"},
 };
 
-constexpr const char* kTorrentColumns =
-    "info_hash, name, metainfo, save_path, state, queue_position, added_at, completed_at, "
-    "uploaded, downloaded, last_error, sequential, upload_limit, download_limit";
+// The columns of schema version 1, which every later version has: salvaging reads only these,
+// so it works on a damaged file of any version.
+#define LT_TORRENT_COLUMNS_V1                                                             \
+  "info_hash, name, metainfo, save_path, state, queue_position, added_at, completed_at, " \
+  "uploaded, downloaded, last_error, sequential, upload_limit, download_limit"
+constexpr const char* kTorrentColumnsV1 = LT_TORRENT_COLUMNS_V1;
+constexpr const char* kTorrentColumns = LT_TORRENT_COLUMNS_V1 ", active_seconds, seeding_seconds";
+#undef LT_TORRENT_COLUMNS_V1
 
 // sqlite3_bind_blob stores NULL for a null pointer; an empty span may have one.
 void bind_blob(SQLite::Statement& s, int index, const void* data, std::size_t size) {
@@ -175,11 +185,15 @@ std::optional<StoredTorrent> read_torrent(const SQLite::Statement& q) {
   t.sequential = q.getColumn(11).getInt() != 0;
   t.upload_limit = q.getColumn(12).getInt64();
   t.download_limit = q.getColumn(13).getInt64();
+  if (q.getColumnCount() > 15) {
+    t.active_seconds = q.getColumn(14).getInt64();
+    t.seeding_seconds = q.getColumn(15).getInt64();
+  }
   if (t.metainfo.empty()) append_issue(t.issue, "no metainfo stored");
   return t;
 }
 
-// Binds ?1..?14 in kTorrentColumns order.
+// Binds ?1..?16 in kTorrentColumns order.
 void bind_torrent(SQLite::Statement& s, const StoredTorrent& t) {
   bind_hash(s, 1, t.info_hash);
   s.bind(2, t.name);
@@ -203,6 +217,8 @@ void bind_torrent(SQLite::Statement& s, const StoredTorrent& t) {
   s.bind(12, t.sequential ? 1 : 0);
   s.bind(13, t.upload_limit);
   s.bind(14, t.download_limit);
+  s.bind(15, t.active_seconds);
+  s.bind(16, t.seeding_seconds);
 }
 
 std::vector<StoredFile> read_files(SQLite::Database& db, const InfoHash& info_hash) {
@@ -261,15 +277,18 @@ void ClientStore::rollback_savepoint() noexcept {
 void ClientStore::upsert_torrent(const StoredTorrent& torrent) {
   in_transaction([&] {
     SQLite::Statement upsert(
-        *db_, std::string("INSERT INTO torrents (") + kTorrentColumns +
-                  ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
-                  "ON CONFLICT (info_hash) DO UPDATE SET name = excluded.name, "
-                  "metainfo = excluded.metainfo, save_path = excluded.save_path, "
-                  "state = excluded.state, queue_position = excluded.queue_position, "
-                  "added_at = excluded.added_at, completed_at = excluded.completed_at, "
-                  "uploaded = excluded.uploaded, downloaded = excluded.downloaded, "
-                  "last_error = excluded.last_error, sequential = excluded.sequential, "
-                  "upload_limit = excluded.upload_limit, download_limit = excluded.download_limit");
+        *db_,
+        std::string("INSERT INTO torrents (") + kTorrentColumns +
+            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
+            "ON CONFLICT (info_hash) DO UPDATE SET name = excluded.name, "
+            "metainfo = excluded.metainfo, save_path = excluded.save_path, "
+            "state = excluded.state, queue_position = excluded.queue_position, "
+            "added_at = excluded.added_at, completed_at = excluded.completed_at, "
+            "uploaded = excluded.uploaded, downloaded = excluded.downloaded, "
+            "last_error = excluded.last_error, sequential = excluded.sequential, "
+            "upload_limit = excluded.upload_limit, download_limit = excluded.download_limit, "
+            "active_seconds = excluded.active_seconds, "
+            "seeding_seconds = excluded.seeding_seconds");
     bind_torrent(upsert, torrent);
     upsert.exec();
   });
@@ -283,7 +302,8 @@ bool ClientStore::update_torrent(const StoredTorrent& torrent) {
         *db_,
         "UPDATE torrents SET name = ?2, save_path = ?4, state = ?5, queue_position = ?6, "
         "completed_at = ?8, uploaded = ?9, downloaded = ?10, last_error = ?11, "
-        "sequential = ?12, upload_limit = ?13, download_limit = ?14 WHERE info_hash = ?1");
+        "sequential = ?12, upload_limit = ?13, download_limit = ?14, active_seconds = ?15, "
+        "seeding_seconds = ?16 WHERE info_hash = ?1");
     bind_torrent(update, torrent);
     changed = update.exec();
   });
@@ -507,7 +527,7 @@ std::vector<StoredTorrent> ClientStore::salvage_torrents(
   try {
     SQLite::Database db(corrupt_file.string(), SQLite::OPEN_READONLY);
     // Table order, not an index: an index is one more structure that may be damaged.
-    SQLite::Statement q(db, std::string("SELECT ") + kTorrentColumns + " FROM torrents");
+    SQLite::Statement q(db, std::string("SELECT ") + kTorrentColumnsV1 + " FROM torrents");
     while (q.executeStep()) {
       auto t = read_torrent(q);
       if (t && !t->metainfo.empty()) out.push_back(std::move(*t));
