@@ -434,6 +434,7 @@ void Session::remove(const std::shared_ptr<Torrent>& torrent, bool delete_data) 
   torrents_.erase(hash);
   last_sent_.erase(hash);
   saved_rows_.erase(hash);
+  torrent->forget_store();
   if (store_) {
     try {
       store_->remove_torrent(hash);

@@ -835,6 +835,13 @@ void Torrent::set_file_priority(FileIndex file, Priority priority) {
   }
   file_priorities_[static_cast<std::size_t>(file.get())] = priority;
   apply_file_priorities();
+  if (store::ClientStore* db = session_.store(); db != nullptr && !forgotten_) {
+    try {
+      db->set_file_priority(meta_.info_hash, file, priority);
+    } catch (const std::exception& e) {
+      spdlog::warn("torrent {}: cannot store a file priority: {}", meta_.name, e.what());
+    }
+  }
   for (const auto& peer : peers_)
     peer->update_interest();
   if (complete() && state_ == TorrentState::downloading) become_complete();
@@ -871,7 +878,7 @@ asio::awaitable<void> Torrent::save_resume(bool force) {
   store::ClientStore* db = session_.store();
   // Before its check has decided what is on disk, a torrent has nothing to record: the files
   // may not match the pieces it shows.
-  if (db == nullptr || saving_ || !verified_) co_return;
+  if (db == nullptr || saving_ || !verified_ || forgotten_) co_return;
   if (!force && picker_.num_have() == saved_have_) co_return;
   saving_ = true;
   // The snapshot comes before the flush: a piece written after it may not be on disk yet.

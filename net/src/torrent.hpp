@@ -99,6 +99,8 @@ class Torrent : public std::enable_shared_from_this<Torrent> {
   [[nodiscard]] bool failed_for_space() const noexcept {
     return state_ == TorrentState::error && disk_full_;
   }
+  // Removed from the database: nothing more is written there for it.
+  void forget_store() noexcept { forgotten_ = true; }
   // After shutdown(): deletes the torrent's files (Remove with data).
   boost::asio::awaitable<void> delete_data();
   [[nodiscard]] const engine::AddTorrent& options() const noexcept { return options_; }
@@ -241,6 +243,7 @@ class Torrent : public std::enable_shared_from_this<Torrent> {
   bool stopping_ = false;
   bool started_ = false;
   bool verified_ = false;  // run() has decided which pieces are on disk
+  bool forgotten_ = false;  // removed from the database
   bool start_requested_ = false;
   bool predecessor_running_ = false;
   bool adopted_have_ = false;
