@@ -48,6 +48,7 @@ bench: build
 	tests/bench/create_bench.sh
 	tests/bench/tracker_bench.sh
 	tests/bench/transfer_bench.sh
+	tests/bench/startup_bench.sh
 
 clean:
 	rm -rf build

@@ -15,6 +15,7 @@
 #include <random>
 
 #include "core/metainfo.hpp"
+#include "core/mix64.hpp"
 #include "core/peer_wire.hpp"
 #include "peer_connection.hpp"
 #include "torrent.hpp"
@@ -64,9 +65,14 @@ Session::Session(asio::io_context& io, EngineSettings settings,
       disk_(settings.disk_threads == 0 ? 1 : settings.disk_threads),
       peer_id_(make_peer_id(pick_seed(settings.random_seed))),
       save_timer_(io),
+      seed_state_(pick_seed(settings.random_seed) ^ 0x5eed5eed5eed5eedULL),
       status_timer_(io) {}
 
 Session::~Session() = default;
+
+std::uint64_t Session::next_seed() noexcept {
+  return splitmix64(seed_state_);
+}
 
 void Session::start() {
   open_store();
@@ -479,8 +485,8 @@ void Session::set_queue_position(const std::shared_ptr<Torrent>& torrent, int po
   update_queue();
 }
 
-std::shared_ptr<Torrent> Session::replace(const std::shared_ptr<Torrent>& old, Hold hold,
-                                          bool recheck, bool recheck_then_stop) {
+std::shared_ptr<Torrent> Session::replace(std::shared_ptr<Torrent> old, Hold hold, bool recheck,
+                                          bool recheck_then_stop) {
   engine::AddTorrent options = old->options();
   options.paused = hold == Hold::stopped ? false : old->user_paused();
   options.sequential = old->picker().sequential();

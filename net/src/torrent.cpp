@@ -90,8 +90,8 @@ Torrent::Torrent(Session& session, Metainfo meta, engine::AddTorrent options,
       meta_(std::move(meta)),
       options_(std::move(options)),
       geometry_(meta_.total_size, meta_.piece_length),
-      picker_(geometry_, std::random_device{}()),
-      choker_(std::random_device{}()),
+      picker_(geometry_, session.next_seed()),
+      choker_(session.next_seed()),
       met_(&address_less),
       candidates_(&address_less),
       tick_timer_(session.io()) {
@@ -117,7 +117,7 @@ Torrent::Torrent(Session& session, Metainfo meta, engine::AddTorrent options,
     active_seconds_ = row->active_seconds;
     seeding_seconds_ = row->seeding_seconds;
   }
-  announcer_ = std::make_unique<TrackerAnnouncer>(*this, meta_.trackers, std::random_device{}());
+  announcer_ = std::make_unique<TrackerAnnouncer>(*this, meta_.trackers, session.next_seed());
   record_in_store(row);
   load_resume_into_picker();
 }
@@ -154,7 +154,7 @@ void Torrent::load_resume_into_picker() {
 void Torrent::reset_picker() {
   // Only before any peer exists: peers keep requests and availability in the picker.
   const bool sequential = picker_.sequential();
-  picker_ = PiecePicker(geometry_, std::random_device{}());
+  picker_ = PiecePicker(geometry_, session_.next_seed());
   apply_file_priorities();
   picker_.set_sequential(sequential);
 }

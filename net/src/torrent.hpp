@@ -242,7 +242,7 @@ class Torrent : public std::enable_shared_from_this<Torrent> {
   bool paused_ = false;
   bool stopping_ = false;
   bool started_ = false;
-  bool verified_ = false;  // run() has decided which pieces are on disk
+  bool verified_ = false;   // run() has decided which pieces are on disk
   bool forgotten_ = false;  // removed from the database
   bool start_requested_ = false;
   bool predecessor_running_ = false;

@@ -11,13 +11,33 @@ namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
 
+// SQLite's check report spans lines ("*** in database main ***\nPage 8: ..."): users and logs
+// get its first findings on one line.
+std::string one_line(const std::string& report) {
+  constexpr std::size_t kMaxLength = 160;
+  std::string out;
+  std::size_t start = 0;
+  while (start <= report.size()) {
+    std::size_t end = report.find('\n', start);
+    if (end == std::string::npos) end = report.size();
+    const std::string line = report.substr(start, end - start);
+    if (!line.empty() && !line.starts_with("***")) {
+      if (!out.empty()) out += "; ";
+      out += line;
+    }
+    start = end + 1;
+  }
+  if (out.size() > kMaxLength) out = out.substr(0, kMaxLength) + "...";
+  return out;
+}
+
 std::unique_ptr<SQLite::Database> open_file(const fs::path& path) {
   auto db = std::make_unique<SQLite::Database>(
       path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, kBusyTimeoutMs);
   // quick_check reads every page header: a file that is not a database, or a damaged one,
   // fails here rather than at some later write.
   const std::string check = db->execAndGet("PRAGMA quick_check").getString();
-  if (check != "ok") throw SQLite::Exception("integrity check failed: " + check);
+  if (check != "ok") throw SQLite::Exception("integrity check failed: " + one_line(check));
   db->exec("PRAGMA journal_mode=WAL");
   db->exec("PRAGMA synchronous=NORMAL");  // WAL + NORMAL: durable at checkpoints, fast commits
   db->exec("PRAGMA foreign_keys=ON");
