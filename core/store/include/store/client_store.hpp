@@ -59,8 +59,8 @@ struct StoredTorrent {
   std::int64_t downloaded = 0;    // bytes, all sessions
   std::string last_error;
   bool sequential = false;
-  std::int64_t upload_limit = 0;    // bytes per second, 0 = none
-  std::int64_t download_limit = 0;  // bytes per second, 0 = none
+  std::int64_t upload_limit = 0;     // bytes per second, 0 = none
+  std::int64_t download_limit = 0;   // bytes per second, 0 = none
   std::int64_t active_seconds = 0;   // time running (downloading or seeding), all sessions
   std::int64_t seeding_seconds = 0;  // of that, seeding
   // Set only by torrents(): why the row was not loaded exactly as stored (an unknown state,
