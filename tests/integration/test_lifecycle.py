@@ -58,13 +58,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_swarm as sw  # noqa: E402
 from integration_common import Fail, Skip, check, eq, free_port, log  # noqa: E402
 from test_swarm import (  # noqa: E402
-    Proc, Procs, Tracker, assert_same_tree, client_args, make_payload, make_torrent, run_cli,
+    Proc, Tracker, assert_same_tree, client_args, make_payload, make_torrent, run_cli,
     stderr_lines, wait_for)
 
 SKIP = 77
@@ -164,10 +163,9 @@ def add(procs, torrent, save_dir, db, extra=(), expect_rc=0):
     return so, se
 
 
-def read_torrents(db_path):
-    """{name: {info_hash, state, uploaded, downloaded, last_error}} from a copy of the database
-    (the original, its -wal included, is only read)."""
-    check(os.path.exists(db_path), f"no database at {db_path}")
+def query_copy(db_path, query):
+    """Runs query(connection) on a copy of the database (with its -wal) and returns the result:
+    the original is only read, even while a process may still hold it."""
     tmp = tempfile.mkdtemp(prefix="lt-dbcopy-")
     try:
         copy = os.path.join(tmp, "copy.db")
@@ -176,17 +174,26 @@ def read_torrents(db_path):
             shutil.copyfile(db_path + "-wal", copy + "-wal")
         con = sqlite3.connect(copy)
         try:
-            cols = [r[1] for r in con.execute("PRAGMA table_info(torrents)")]
-            for need in ("info_hash", "name", "state", "uploaded", "downloaded", "last_error"):
-                check(need in cols, f"{db_path}: table torrents has no column {need} ({cols})")
-            rows = con.execute("SELECT info_hash, name, state, uploaded, downloaded, last_error "
-                               "FROM torrents").fetchall()
+            return query(con)
         finally:
             con.close()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def read_torrents(db_path):
+    """{name: {info_hash, state, uploaded, downloaded, last_error}} from a copy of the database."""
+    check(os.path.exists(db_path), f"no database at {db_path}")
+
+    def query(con):
+        cols = [r[1] for r in con.execute("PRAGMA table_info(torrents)")]
+        for need in ("info_hash", "name", "state", "uploaded", "downloaded", "last_error"):
+            check(need in cols, f"{db_path}: table torrents has no column {need} ({cols})")
+        return con.execute("SELECT info_hash, name, state, uploaded, downloaded, last_error "
+                           "FROM torrents").fetchall()
+
     out = {}
-    for ih, name, state, up, down, err in rows:
+    for ih, name, state, up, down, err in query_copy(db_path, query):
         out[name] = {"info_hash": bytes(ih).hex() if ih is not None else None, "state": state,
                      "uploaded": up, "downloaded": down, "last_error": err}
     return out
@@ -292,22 +299,14 @@ def recorded_pieces(db_path, info_hash_hex):
     """Pieces the database records for a torrent (0 without a record); read from a copy."""
     if not os.path.exists(db_path):
         return 0
-    tmp = tempfile.mkdtemp(prefix="lt-dbcopy-")
-    try:
-        copy = os.path.join(tmp, "copy.db")
-        shutil.copyfile(db_path, copy)
-        if os.path.exists(db_path + "-wal"):
-            shutil.copyfile(db_path + "-wal", copy + "-wal")
-        con = sqlite3.connect(copy)
-        try:
-            cols = [r[1] for r in con.execute("PRAGMA table_info(pieces)")]
-            check({"info_hash", "have"} <= set(cols), f"{db_path}: table pieces has {cols}")
-            row = con.execute("SELECT have FROM pieces WHERE info_hash = ?",
-                              (bytes.fromhex(info_hash_hex),)).fetchone()
-        finally:
-            con.close()
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+
+    def query(con):
+        cols = [r[1] for r in con.execute("PRAGMA table_info(pieces)")]
+        check({"info_hash", "have"} <= set(cols), f"{db_path}: table pieces has {cols}")
+        return con.execute("SELECT have FROM pieces WHERE info_hash = ?",
+                           (bytes.fromhex(info_hash_hex),)).fetchone()
+
+    row = query_copy(db_path, query)
     return sum(bin(b).count("1") for b in bytes(row[0])) if row and row[0] else 0
 
 
@@ -966,60 +965,7 @@ CASES = {
 
 
 def main(argv):
-    if len(argv) >= 2 and argv[1] == "--list":
-        print("\n".join(CASES))
-        return 0
-    if len(argv) < 2:
-        print(__doc__, file=sys.stderr)
-        return 2
-    sw.BINARY = os.path.abspath(argv[1])
-    if not os.access(sw.BINARY, os.X_OK):
-        print(f"not executable: {sw.BINARY}", file=sys.stderr)
-        return 2
-    names = argv[2:] or list(CASES)
-    unknown = [n for n in names if n not in CASES]
-    if unknown:
-        print(f"unknown case(s): {' '.join(unknown)} (have: {' '.join(CASES)})", file=sys.stderr)
-        return 2
-    random.seed(os.getpid() ^ time.time_ns())
-
-    def on_sigterm(signum, frame):
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    signal.signal(signal.SIGTERM, on_sigterm)  # the finally blocks stop the children
-    results = []
-    for name in names:
-        work = tempfile.mkdtemp(prefix=f"lt-lifecycle-{name}-")
-        procs = Procs(work)
-        t0 = time.monotonic()
-        status = "PASS"
-        try:
-            log(f"=== {name} (work dir {work})")
-            CASES[name](procs)
-        except Skip as e:
-            status = f"SKIP ({e})"
-        except Exception as e:  # noqa: BLE001 - any failure is reported with the child logs
-            status = "FAIL"
-            print(f"FAIL [{name}]: {e}" if isinstance(e, Fail) else
-                  f"FAIL [{name}]:\n{traceback.format_exc()}", flush=True)
-            procs.stop_all()
-            procs.dump_logs()
-        finally:
-            procs.stop_all()
-            if os.environ.get("LT_LIFECYCLE_KEEP"):
-                log(f"kept the work dir {work} (LT_LIFECYCLE_KEEP is set)")
-            else:
-                shutil.rmtree(work, ignore_errors=True)
-        took = time.monotonic() - t0
-        results.append((name, status, took))
-        print(f"{status} [{name}] in {took:.1f} s", flush=True)
-    print("summary: " + ", ".join(f"{n} {s.split()[0]} ({t:.1f} s)" for n, s, t in results),
-          flush=True)
-    if any(s == "FAIL" for _, s, _ in results):
-        return 1
-    if all(s.startswith("SKIP") for _, s, _ in results):
-        return SKIP
-    return 0
+    return sw.run_main(argv, __doc__, CASES, {}, "lt-lifecycle", "LT_LIFECYCLE_KEEP")
 
 
 if __name__ == "__main__":

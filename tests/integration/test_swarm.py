@@ -1027,20 +1027,22 @@ CASES = {
 EXTRA_CASES = {}
 
 
-def main(argv):
+def run_main(argv, doc, cases, extra_cases, prefix, keep_env):
+    """The command line shared by the swarm and lifecycle scripts: --list, case selection, a
+    temp work dir per case (kept when keep_env is set), child logs on failure, exit 0/1/77."""
     global BINARY
     if len(argv) >= 2 and argv[1] == "--list":
-        print("\n".join(list(CASES) + [f"{n} (extra: run by name only)" for n in EXTRA_CASES]))
+        print("\n".join(list(cases) + [f"{n} (extra: run by name only)" for n in extra_cases]))
         return 0
     if len(argv) < 2:
-        print(__doc__, file=sys.stderr)
+        print(doc, file=sys.stderr)
         return 2
     BINARY = os.path.abspath(argv[1])
     if not os.access(BINARY, os.X_OK):
         print(f"not executable: {BINARY}", file=sys.stderr)
         return 2
-    names = argv[2:] or list(CASES)
-    every = {**CASES, **EXTRA_CASES}
+    names = argv[2:] or list(cases)
+    every = {**cases, **extra_cases}
     unknown = [n for n in names if n not in every]
     if unknown:
         print(f"unknown case(s): {' '.join(unknown)} (have: {' '.join(every)})", file=sys.stderr)
@@ -1053,7 +1055,7 @@ def main(argv):
     signal.signal(signal.SIGTERM, on_sigterm)  # the finally blocks stop the children
     results = []
     for name in names:
-        work = tempfile.mkdtemp(prefix=f"lt-swarm-{name}-")
+        work = tempfile.mkdtemp(prefix=f"{prefix}-{name}-")
         procs = Procs(work)
         t0 = time.monotonic()
         status = "PASS"
@@ -1070,8 +1072,8 @@ def main(argv):
             procs.dump_logs()
         finally:
             procs.stop_all()
-            if os.environ.get("LT_SWARM_KEEP"):
-                log(f"kept the work dir {work} (LT_SWARM_KEEP is set)")
+            if os.environ.get(keep_env):
+                log(f"kept the work dir {work} ({keep_env} is set)")
             else:
                 shutil.rmtree(work, ignore_errors=True)
         took = time.monotonic() - t0
@@ -1084,6 +1086,10 @@ def main(argv):
     if all(s.startswith("SKIP") for _, s, _ in results):
         return SKIP
     return 0
+
+
+def main(argv):
+    return run_main(argv, __doc__, CASES, EXTRA_CASES, "lt-swarm", "LT_SWARM_KEEP")
 
 
 if __name__ == "__main__":
