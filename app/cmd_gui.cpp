@@ -19,6 +19,7 @@ struct GuiArgs {
   std::string screenshot;
   double screenshot_after = 3.0;
   std::string view;
+  int port = 6881;
 };
 
 CommandRunner gui_runner(std::shared_ptr<const GuiArgs> args, const GlobalOptions& global) {
@@ -30,6 +31,7 @@ CommandRunner gui_runner(std::shared_ptr<const GuiArgs> args, const GlobalOption
     if (!args->screenshot.empty()) options.screenshot = args->screenshot;
     options.screenshot_after = args->screenshot_after;
     options.view = args->view;
+    options.port = args->port;
     return run_gui(options);
 #else
     (void)args;
@@ -50,6 +52,8 @@ CommandRunner add_gui_command(CLI::App& cli, const GlobalOptions& global, Comman
                   "Save a PNG of the window after a while, then exit");
   cmd->add_option("--screenshot-after", args->screenshot_after, "Seconds before the screenshot")
       ->check(CLI::Range(0.0, 3600.0));
+  cmd->add_option("--port", args->port, "Peer listening port (default 6881; 0 picks a free one)")
+      ->check(CLI::Range(0, 65535));
   cmd->add_option("--view", args->view, "Detail tab to open")
       ->check(CLI::IsMember({"general", "pieces", "peers", "files", "trackers", "speed"}));
   cmd->callback([args, &global, &runner] { runner = gui_runner(args, global); });

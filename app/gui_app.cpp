@@ -1,8 +1,13 @@
 #include "gui_app.hpp"
 
+#include "app_paths.hpp"
+#include "core/human_format.hpp"
 #include "core/utf8.hpp"
+#include "core/view_model.hpp"
 #include "gui/main_view.hpp"
 #include "gui/theme.hpp"
+#include "net/engine.hpp"
+#include "torrent_file_io.hpp"
 
 #include <imgui.h>
 #include <imgui_impl_glfw.h>
@@ -286,8 +291,38 @@ double wait_seconds(const GuiOptions& options, double running) {
   return std::clamp(options.screenshot_after - running, 0.001, kLiveRefreshSeconds);
 }
 
+// The engine's side of the loop: moves its events into the model, redraws when something
+// changed, answers a dropped-events resync, and keeps the title's total rates current.
+struct EngineLink {
+  net::Engine& engine;
+  ViewModel& model;
+  std::vector<engine::Event> events;
+  std::string title;
+
+  void pump(GLFWwindow* window, FrameDemand& demand) {
+    events.clear();
+    engine.poll(events);
+    if (events.empty()) return;
+    for (const engine::Event& event : events)
+      model.apply(event, glfwGetTime());
+    if (model.take_resync_request()) engine.post(engine::Select{model.selected()});
+    demand.frames_owed = std::max(demand.frames_owed, kFramesAfterInput);
+    const double down = model.total_down_rate();
+    const double up = model.total_up_rate();
+    std::string next = "Like-Torrent";
+    if (down >= 1 || up >= 1) {
+      next += " - D " + format_bytes(static_cast<std::int64_t>(down)) + "/s U " +
+              format_bytes(static_cast<std::int64_t>(up)) + "/s";
+    }
+    if (next != title) {
+      title = next;
+      glfwSetWindowTitle(window, title.c_str());
+    }
+  }
+};
+
 // Runs frames until the window closes, the view asks to quit or the screenshot is taken.
-int run_frames(GLFWwindow* window, FrameDemand& demand, gui::MainView& view,
+int run_frames(GLFWwindow* window, FrameDemand& demand, gui::MainView& view, EngineLink& link,
                const GuiOptions& options) {
   const double started = glfwGetTime();
   int frames_drawn = 0;
@@ -299,6 +334,8 @@ int run_frames(GLFWwindow* window, FrameDemand& demand, gui::MainView& view,
     } else {
       glfwWaitEventsTimeout(wait_seconds(options, glfwGetTime() - started));
     }
+
+    link.pump(window, demand);
 
     // 2. Follow the window to a monitor with another content scale.
     if (demand.rescale_pending) {
@@ -331,12 +368,19 @@ int run_frames(GLFWwindow* window, FrameDemand& demand, gui::MainView& view,
 }  // namespace
 
 int run_gui(const GuiOptions& options) {
-  // 1. Note the command-line requests the window cannot act on yet.
+  // 1. Read the torrents given on the command line first: a bad file is bad input (exit 2)
+  //    before any window opens.
+  std::vector<engine::AddTorrent> adds;
   for (const std::string& input : options.inputs) {
-    spdlog::info("gui: {} given on the command line; adding torrents is not wired up yet", input);
-  }
-  if (!options.view.empty()) {
-    spdlog::info("gui: --view {}: no torrent to show yet", options.view);
+    if (input.starts_with("magnet:")) {
+      spdlog::warn("gui: magnet links arrive with the magnet issue; ignoring {}", input);
+      continue;
+    }
+    LoadedTorrent loaded = load_torrent_file_with_bytes(input);  // UsageError on bad input
+    engine::AddTorrent add;
+    add.torrent_bytes = std::move(loaded.bytes);
+    add.save_dir = default_download_dir();
+    adds.push_back(std::move(add));
   }
 
   // 2. Start GLFW and open the window with an OpenGL 3 core context, synced to the display.
@@ -359,11 +403,28 @@ int run_gui(const GuiOptions& options) {
   if (!imgui.ok()) {
     return fail("cannot open a window", "OpenGL 3 is not available");
   }
-  gui::MainView view;
+  // 4. The engine on its own thread, with the database in the data dir (the daemon's too), its
+  //    stored torrents restored; it wakes the loop with glfwPostEmptyEvent (thread-safe).
+  net::EngineSettings settings;
+  settings.listen_port = static_cast<std::uint16_t>(options.port);
+  if (!options.data_dir.empty()) settings.db_path = options.data_dir / "client.db";
+  settings.restore_torrents = true;
+  net::Engine engine(settings, [] { glfwPostEmptyEvent(); });
+  for (engine::AddTorrent& add : adds)
+    engine.post(std::move(add));
+  ViewModel model;
+  EngineLink link{engine, model, {}, {}};
+  gui::MainView view(model, [&engine](engine::Command command) {
+    if (!engine.post(std::move(command))) spdlog::warn("gui: the engine's queue is full");
+  });
+  if (!options.view.empty()) view.show_first_torrent(options.view);
   apply_scale(window.get(), view.theme());
 
-  // 4. Render on demand until closed, quit or screenshot.
-  return run_frames(window.get(), demand, view, options);
+  // 5. Render on demand until closed, quit or screenshot; then stop the engine (bounded: it
+  //    announces `stopped` and records every torrent).
+  const int code = run_frames(window.get(), demand, view, link, options);
+  engine.shutdown();
+  return code;
 }
 
 }  // namespace lt::app

@@ -9,14 +9,19 @@ namespace lt::app {
 
 // What `liketorrent` and `liketorrent gui ...` pass to the desktop window.
 struct GuiOptions {
-  // Torrent files and magnet links given on the command line; logged until adding is wired up.
+  // Torrent files and magnet links given on the command line: added to the default download
+  // directory (magnets arrive with the magnet issue and are refused with a notification).
   std::vector<std::string> inputs;
-  // Where imgui.ini (window layout, table columns) lives; created if missing. Empty: no file.
+  // Peer listening port (`--port`); 0 picks a free one.
+  int port = 6881;
+  // Where imgui.ini (window layout, table columns) and client.db (the torrents, shared with
+  // `daemon`) live; created if missing. Empty: nothing is kept.
   std::filesystem::path data_dir;
   // Save a PNG of the window here after `screenshot_after` seconds of live running, then exit 0.
   std::optional<std::filesystem::path> screenshot;
   double screenshot_after = 3.0;
-  // Detail tab to open: general|pieces|peers|files|trackers|speed. Accepted; no tabs yet.
+  // Detail tab to open for the first torrent: general|pieces|peers (files|trackers|speed are
+  // accepted and open General until those tabs exist).
   std::string view;
 };
 

@@ -2,9 +2,14 @@
 
 #include <imgui.h>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstdio>
 #include <string>
+
+#include "core/human_format.hpp"
+#include "core/piece_map_bins.hpp"
 
 namespace lt::gui {
 namespace {
@@ -59,10 +64,77 @@ bool shortcut_pressed(char letter) {
   return shortcut_modifier_down() && ImGui::IsKeyPressed(letter, false);
 }
 
+std::string rate_text(double bytes_per_second) {
+  if (bytes_per_second < 1) return "-";
+  return format_bytes(static_cast<std::int64_t>(bytes_per_second)) + "/s";
+}
+
+std::string eta_text(const engine::TorrentStatus& s) {
+  const auto eta = eta_seconds(s);
+  if (!eta) return "-";
+  const std::int64_t t = *eta;
+  char buffer[32];
+  if (t >= 86400) {
+    std::snprintf(buffer, sizeof buffer, "%lldd %lldh", static_cast<long long>(t / 86400),
+                  static_cast<long long>(t / 3600 % 24));
+  } else if (t >= 3600) {
+    std::snprintf(buffer, sizeof buffer, "%lldh %lldm", static_cast<long long>(t / 3600),
+                  static_cast<long long>(t / 60 % 60));
+  } else {
+    std::snprintf(buffer, sizeof buffer, "%lldm %llds", static_cast<long long>(t / 60),
+                  static_cast<long long>(t % 60));
+  }
+  return buffer;
+}
+
+float progress_of(const engine::TorrentStatus& s) {
+  if (s.state == TorrentState::checking) {
+    return s.wanted_bytes > 0
+               ? static_cast<float>(s.checked_bytes) / static_cast<float>(s.wanted_bytes)
+               : 0.0F;
+  }
+  return s.wanted_bytes > 0 ? static_cast<float>(s.wanted_done) / static_cast<float>(s.wanted_bytes)
+                            : 0.0F;
+}
+
+bool is_paused_or_held(TorrentState s) {
+  return s == TorrentState::paused || s == TorrentState::stopped || s == TorrentState::queued ||
+         s == TorrentState::error || s == TorrentState::missing_files;
+}
+
+// Piece map colours (RGBA): missing, in flight, have.
+const ImVec4 kMissing(0.22F, 0.24F, 0.28F, 1.0F);
+const ImVec4 kInFlight(0.95F, 0.75F, 0.20F, 1.0F);
+const ImVec4 kHave(0.25F, 0.70F, 0.35F, 1.0F);
+
+ImU32 mix_bin(const PieceBin& bin) {
+  const float r = kMissing.x * bin.missing + kInFlight.x * bin.downloading + kHave.x * bin.have;
+  const float g = kMissing.y * bin.missing + kInFlight.y * bin.downloading + kHave.y * bin.have;
+  const float b = kMissing.z * bin.missing + kInFlight.z * bin.downloading + kHave.z * bin.have;
+  return ImGui::ColorConvertFloat4ToU32(ImVec4(r, g, b, 1.0F));
+}
+
+// Availability strip: red for pieces nobody connected has, orange for a single source, then
+// greyer as copies grow.
+ImU32 availability_colour(std::uint8_t copies) {
+  if (copies == 0) return IM_COL32(210, 50, 50, 255);
+  if (copies == 1) return IM_COL32(230, 140, 40, 255);
+  const int grey = std::min(200, 90 + 20 * copies);
+  return IM_COL32(grey / 2, grey / 2 + 20, grey, 255);
+}
+
+constexpr std::array<SortColumn, 9> kSortColumns = {
+    SortColumn::name,    SortColumn::size,  SortColumn::progress,
+    SortColumn::state,   SortColumn::peers, SortColumn::down_rate,
+    SortColumn::up_rate, SortColumn::eta,   SortColumn::ratio};
+
 }  // namespace
 
 void MainView::draw() {
   handle_shortcuts();
+  if (!wanted_tab_.empty() && !model_.selected() && !model_.rows().empty()) {
+    select(model_.rows().front().hash);
+  }
 
   // The main window covers the whole viewport; it never moves, scrolls or takes a title bar.
   const ImGuiViewport* viewport = ImGui::GetMainViewport();
@@ -79,7 +151,10 @@ void MainView::draw() {
     draw_menu_bar();
     draw_toolbar();
     const float status_bar_height = ImGui::GetFrameHeightWithSpacing();
-    draw_torrent_table(ImGui::GetContentRegionAvail().y - status_bar_height);
+    const float available = ImGui::GetContentRegionAvail().y - status_bar_height;
+    const float table_height = model_.selected() ? available * 0.45F : available;
+    draw_torrent_table(table_height);
+    if (model_.selected()) draw_details(available - table_height - ImGui::GetStyle().ItemSpacing.y);
     draw_status_bar();
   }
   ImGui::End();
@@ -90,14 +165,38 @@ void MainView::draw() {
     about_requested_ = false;
   }
   draw_about_window();
+  draw_remove_confirmation();
+}
+
+void MainView::select(const InfoHash& hash) {
+  model_.select(hash);
+  post_(engine::Select{hash});
+}
+
+void MainView::toggle_selected() {
+  const auto& selected = model_.selected();
+  if (!selected) return;
+  const TorrentRow* row = model_.find(*selected);
+  if (row == nullptr) return;
+  if (is_paused_or_held(row->status.state)) {
+    post_(engine::Resume{row->hash});
+  } else {
+    post_(engine::Pause{row->hash});
+  }
 }
 
 void MainView::handle_shortcuts() {
   if (shortcut_pressed('Q')) {
     quit_requested_ = true;
   }
+  // Space and Delete act on the selection, but never while a text field has the keyboard.
+  if (ImGui::GetIO().WantTextInput) return;
+  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Space), false)) toggle_selected();
+  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Delete), false) && model_.selected()) {
+    remove_asked_ = model_.selected();
+    remove_requested_ = true;
+  }
 }
-
 void MainView::draw_menu_bar() {
   if (!ImGui::BeginMenuBar()) {
     return;
@@ -140,22 +239,29 @@ void MainView::draw_menu_bar() {
 }
 
 void MainView::draw_toolbar() {
-  // Every action needs the engine or a selected torrent, neither of which exists yet.
+  // Adding from the window (file browser, magnet dialog) arrives with the dialogs; for now
+  // torrents come from the command line and the database.
   ImGui::BeginDisabled();
   ImGui::Button("Add torrent");
   ImGui::SameLine();
   ImGui::Button("Add magnet");
+  ImGui::EndDisabled();
   ImGui::SameLine(0.0F, em(1.5F));
-  ImGui::Button("Resume");
+  const std::optional<InfoHash> selected = model_.selected();
+  ImGui::BeginDisabled(!selected);
+  if (ImGui::Button("Resume") && selected) post_(engine::Resume{*selected});
   ImGui::SameLine();
-  ImGui::Button("Pause");
+  if (ImGui::Button("Pause") && selected) post_(engine::Pause{*selected});
   ImGui::SameLine();
-  ImGui::Button("Remove");
+  if (ImGui::Button("Stop") && selected) post_(engine::Stop{*selected});
+  ImGui::SameLine();
+  if (ImGui::Button("Remove") && selected) post_(engine::Remove{*selected, false});
   ImGui::EndDisabled();
 }
 
 void MainView::draw_torrent_table(float height) {
-  const std::size_t row_count = torrent_count();
+  const std::vector<TorrentRow>& rows = model_.rows();
+  const std::size_t row_count = rows.size();
   ImGuiTableFlags flags = ImGuiTableFlags_Resizable | ImGuiTableFlags_Reorderable |
                           ImGuiTableFlags_Hideable | ImGuiTableFlags_Sortable |
                           ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersOuter |
@@ -178,10 +284,49 @@ void MainView::draw_torrent_table(float height) {
   if (ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs();
       specs != nullptr && specs->SpecsDirty) {
     if (specs->SpecsCount > 0) {
-      sort_column_ = specs->Specs[0].ColumnIndex;
+      sort_column_ = kSortColumns.at(static_cast<std::size_t>(specs->Specs[0].ColumnIndex));
       sort_descending_ = specs->Specs[0].SortDirection == ImGuiSortDirection_Descending;
     }
     specs->SpecsDirty = false;
+  }
+  const std::vector<std::size_t> order = sorted_rows(rows, sort_column_, sort_descending_);
+  ImGuiListClipper clipper;
+  clipper.Begin(static_cast<int>(order.size()));
+  while (clipper.Step()) {
+    for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
+      const TorrentRow& row = rows[order[static_cast<std::size_t>(i)]];
+      const engine::TorrentStatus& s = row.status;
+      ImGui::PushID(i);
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      const bool is_selected = model_.selected() && *model_.selected() == row.hash;
+      if (ImGui::Selectable(
+              row.name.c_str(), is_selected,
+              ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap)) {
+        select(row.hash);
+      }
+      draw_row_menu(row);
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(format_bytes(row.total_size).c_str());
+      ImGui::TableNextColumn();
+      char percent[16];
+      std::snprintf(percent, sizeof percent, "%.1f%%", 100.0F * progress_of(s));
+      ImGui::ProgressBar(progress_of(s), ImVec2(-1.0F, 0.0F), percent);
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(row.has_status ? std::string(to_string(s.state)).c_str() : "...");
+      ImGui::TableNextColumn();
+      ImGui::Text("%d/%d", s.seeds, s.peers);
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(rate_text(s.down_rate).c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(rate_text(s.up_rate).c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(eta_text(s).c_str());
+      ImGui::TableNextColumn();
+      ImGui::Text("%.2f", static_cast<double>(s.total_uploaded) /
+                              static_cast<double>(std::max<std::int64_t>(1, s.total_downloaded)));
+      ImGui::PopID();
+    }
   }
   ImGui::EndTable();
   if (row_count > 0) {
@@ -190,20 +335,263 @@ void MainView::draw_torrent_table(float height) {
 
   // The empty list explains how to fill it, centred in the table.
   const char* hint =
-      glyph_or(0x2014, "No torrents yet — File > Add torrent, or drop a .torrent file here",
-               "No torrents yet - File > Add torrent, or drop a .torrent file here");
+      glyph_or(0x2014, "No torrents yet — liketorrent gui FILE.torrent, or liketorrent add",
+               "No torrents yet - liketorrent gui FILE.torrent, or liketorrent add");
   const ImVec2 text_size = ImGui::CalcTextSize(hint);
   const ImVec2 text_pos(top_left.x + (size.x - text_size.x) * 0.5F,
                         top_left.y + (size.y - text_size.y) * 0.5F);
   ImGui::GetWindowDrawList()->AddText(text_pos, ImGui::GetColorU32(ImGuiCol_TextDisabled), hint);
 }
 
+void MainView::draw_row_menu(const TorrentRow& row) {
+  if (!ImGui::BeginPopupContextItem("row menu")) return;
+  if (!model_.selected() || *model_.selected() != row.hash) select(row.hash);
+  if (ImGui::MenuItem("Resume")) post_(engine::Resume{row.hash});
+  if (ImGui::MenuItem("Pause")) post_(engine::Pause{row.hash});
+  if (ImGui::MenuItem("Stop")) post_(engine::Stop{row.hash});
+  ImGui::Separator();
+  if (ImGui::MenuItem("Force recheck")) post_(engine::Recheck{row.hash});
+  if (ImGui::MenuItem("Force reannounce")) post_(engine::Reannounce{row.hash});
+  ImGui::Separator();
+  if (ImGui::MenuItem("Remove")) post_(engine::Remove{row.hash, false});
+  if (ImGui::MenuItem("Remove with data...")) {
+    remove_asked_ = row.hash;
+    remove_requested_ = true;
+  }
+  ImGui::Separator();
+  if (ImGui::MenuItem("Copy info-hash")) ImGui::SetClipboardText(row.hash.hex().c_str());
+  ImGui::EndPopup();
+}
+
+void MainView::draw_remove_confirmation() {
+  constexpr const char* kPopup = "Remove with data?";
+  if (remove_requested_) {
+    ImGui::OpenPopup(kPopup);
+    remove_requested_ = false;
+  }
+  const ImGuiViewport* viewport = ImGui::GetMainViewport();
+  ImGui::SetNextWindowPos(viewport->GetCenter(), ImGuiCond_Appearing, ImVec2(0.5F, 0.5F));
+  if (!ImGui::BeginPopupModal(kPopup, nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
+  const TorrentRow* row = remove_asked_ ? model_.find(*remove_asked_) : nullptr;
+  if (row == nullptr) {
+    ImGui::CloseCurrentPopup();
+    ImGui::EndPopup();
+    return;
+  }
+  ImGui::Text("Remove %s and delete its downloaded files?", row->name.c_str());
+  if (ImGui::Button("Remove and delete files")) {
+    post_(engine::Remove{row->hash, true});
+    remove_asked_.reset();
+    ImGui::CloseCurrentPopup();
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Remove, keep files")) {
+    post_(engine::Remove{row->hash, false});
+    remove_asked_.reset();
+    ImGui::CloseCurrentPopup();
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Cancel") || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) {
+    remove_asked_.reset();
+    ImGui::CloseCurrentPopup();
+  }
+  ImGui::EndPopup();
+}
+
+void MainView::draw_details(float height) {
+  const TorrentRow* row = model_.find(*model_.selected());
+  if (row == nullptr) return;
+  if (!ImGui::BeginChild("details", ImVec2(0.0F, height), true)) {
+    ImGui::EndChild();
+    return;
+  }
+  if (ImGui::BeginTabBar("detail tabs")) {
+    const auto tab = [&](const char* label, const char* key) {
+      ImGuiTabItemFlags flags = 0;
+      if (wanted_tab_ == key) {
+        flags |= ImGuiTabItemFlags_SetSelected;
+      }
+      return ImGui::BeginTabItem(label, nullptr, flags);
+    };
+    if (tab("General", "general")) {
+      draw_general(*row);
+      ImGui::EndTabItem();
+    }
+    if (tab("Pieces", "pieces")) {
+      draw_pieces(*row);
+      ImGui::EndTabItem();
+    }
+    if (tab("Peers", "peers")) {
+      draw_peers();
+      ImGui::EndTabItem();
+    }
+    ImGui::EndTabBar();
+    if (!wanted_tab_.empty() && model_.selected()) wanted_tab_ = "done";
+  }
+  ImGui::EndChild();
+}
+
+void MainView::draw_general(const TorrentRow& row) {
+  const engine::TorrentStatus& s = row.status;
+  if (!ImGui::BeginTable("general", 2, ImGuiTableFlags_SizingFixedFit)) return;
+  const auto field = [](const char* label, const std::string& value) {
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::TextDisabled("%s", label);
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(value.c_str());
+  };
+  field("Name", row.name);
+  field("Info-hash", row.hash.hex());
+  field("Size", format_bytes(row.total_size));
+  field("Pieces", std::to_string(s.pieces_have) + " of " + std::to_string(row.num_pieces));
+  field("State", std::string(to_string(s.state)));
+  field("Downloaded",
+        format_bytes(s.total_downloaded) + " (" + format_bytes(s.downloaded) + " this session)");
+  field("Uploaded",
+        format_bytes(s.total_uploaded) + " (" + format_bytes(s.uploaded) + " this session)");
+  field("Wasted", format_bytes(s.wasted));
+  field("Tracker", s.tracker_status.empty() ? std::string("-") : s.tracker_status);
+  field("Swarm", s.swarm_seeds < 0 ? std::string("-")
+                                   : std::to_string(s.swarm_seeds) + " seeds, " +
+                                         std::to_string(s.swarm_leechers) + " leechers");
+  field("Time active", std::to_string(s.active_seconds / 60) + " min (seeding " +
+                           std::to_string(s.seeding_seconds / 60) + " min)");
+  const std::string& error = !s.error.empty() ? s.error : row.last_error;
+  if (!error.empty()) field("Error", error);
+  ImGui::EndTable();
+}
+
+void MainView::draw_pieces(const TorrentRow& row) {
+  const engine::PieceSnapshot* snapshot = model_.pieces();
+  if (snapshot == nullptr || snapshot->state.empty()) {
+    ImGui::TextDisabled("waiting for the piece map of %s...", row.name.c_str());
+    return;
+  }
+  const float strip = em(0.5F);
+  const ImVec2 origin = ImGui::GetCursorScreenPos();
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const PieceGrid grid = layout_piece_grid(snapshot->state.size(), avail.x,
+                                           std::max(0.0F, avail.y - strip - em(0.5F)), em(0.4F));
+  if (grid.cells == 0) return;
+  // Bins come from a pure function (core/piece_map_bins.hpp): one rectangle per cell, never
+  // one widget per piece, so 100,000 pieces cost the same as the cells on screen.
+  const std::vector<PieceBin> bins =
+      bin_pieces(snapshot->state, snapshot->availability, grid.cells);
+  ImDrawList* draw = ImGui::GetWindowDrawList();
+  const float gap = grid.cell >= 6.0F ? 1.0F : 0.0F;
+  const float map_top = origin.y + strip + em(0.25F);
+  // Availability strip: one segment per bin across the whole width.
+  const float segment = avail.x / static_cast<float>(bins.size());
+  for (std::size_t i = 0; i < bins.size(); ++i) {
+    const float x = origin.x + segment * static_cast<float>(i);
+    draw->AddRectFilled(ImVec2(x, origin.y), ImVec2(x + segment + 0.5F, origin.y + strip),
+                        availability_colour(bins[i].min_availability));
+  }
+  for (std::size_t i = 0; i < bins.size(); ++i) {
+    const auto column = static_cast<float>(i % static_cast<std::size_t>(grid.columns));
+    const auto line = static_cast<float>(i / static_cast<std::size_t>(grid.columns));
+    const ImVec2 a(origin.x + column * grid.cell, map_top + line * grid.cell);
+    draw->AddRectFilled(a, ImVec2(a.x + grid.cell - gap, a.y + grid.cell - gap), mix_bin(bins[i]));
+  }
+  const ImVec2 map_size(static_cast<float>(grid.columns) * grid.cell,
+                        static_cast<float>(grid.rows) * grid.cell);
+  ImGui::SetCursorScreenPos(ImVec2(origin.x, map_top));
+  ImGui::InvisibleButton("piece map",
+                         ImVec2(std::max(1.0F, map_size.x), std::max(1.0F, map_size.y)));
+  if (ImGui::IsItemHovered()) {
+    const ImVec2 mouse = ImGui::GetIO().MousePos;
+    const int column = static_cast<int>((mouse.x - origin.x) / grid.cell);
+    const int line = static_cast<int>((mouse.y - map_top) / grid.cell);
+    const auto cell = static_cast<std::size_t>(line * grid.columns + column);
+    if (column >= 0 && column < grid.columns && line >= 0 && cell < bins.size()) {
+      const PieceBin& bin = bins[cell];
+      ImGui::BeginTooltip();
+      if (bin.first_piece == bin.last_piece) {
+        const auto p = static_cast<std::size_t>(bin.first_piece);
+        const std::uint8_t st = snapshot->state[p];
+        ImGui::Text("piece %d: %s, on %d peer(s)", bin.first_piece,
+                    st == 2   ? "have"
+                    : st == 1 ? "downloading"
+                              : "missing",
+                    static_cast<int>(snapshot->availability[p]));
+      } else {
+        ImGui::Text("pieces %d-%d: %.0f%% have, %.0f%% in flight; rarest on %d peer(s)",
+                    bin.first_piece, bin.last_piece, 100.0F * bin.have, 100.0F * bin.downloading,
+                    static_cast<int>(bin.min_availability));
+      }
+      ImGui::EndTooltip();
+    }
+  }
+}
+
+void MainView::draw_peers() {
+  const engine::PeerSnapshot* snapshot = model_.peers();
+  if (snapshot == nullptr || snapshot->peers.empty()) {
+    ImGui::TextDisabled("no connected peers");
+    return;
+  }
+  constexpr ImGuiTableFlags kFlags = ImGuiTableFlags_Resizable | ImGuiTableFlags_RowBg |
+                                     ImGuiTableFlags_BordersV | ImGuiTableFlags_ScrollY;
+  if (!ImGui::BeginTable("peers", 7, kFlags)) return;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  ImGui::TableSetupColumn("Address");
+  ImGui::TableSetupColumn("Client");
+  ImGui::TableSetupColumn("Flags");
+  ImGui::TableSetupColumn("Progress");
+  ImGui::TableSetupColumn("Down");
+  ImGui::TableSetupColumn("Up");
+  ImGui::TableSetupColumn("Downloaded");
+  ImGui::TableHeadersRow();
+  ImGuiListClipper clipper;
+  clipper.Begin(static_cast<int>(snapshot->peers.size()));
+  while (clipper.Step()) {
+    for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
+      const engine::PeerInfo& p = snapshot->peers[static_cast<std::size_t>(i)];
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(p.address.c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(p.client.c_str());
+      ImGui::TableNextColumn();
+      // libtorrent's letters: D/d we want/are choked, U/u they want/are choked, I incoming.
+      std::string flags;
+      if (p.am_interested) flags += p.peer_choking ? 'd' : 'D';
+      if (p.peer_interested) flags += p.am_choking ? 'u' : 'U';
+      if (p.snubbed) flags += 'S';
+      if (p.incoming) flags += 'I';
+      ImGui::TextUnformatted(flags.c_str());
+      ImGui::TableNextColumn();
+      ImGui::Text("%.0f%%", 100.0F * p.progress);
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(rate_text(p.down_rate).c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(rate_text(p.up_rate).c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(format_bytes(p.downloaded).c_str());
+    }
+  }
+  ImGui::EndTable();
+}
+
 void MainView::draw_status_bar() {
-  const std::size_t count = torrent_count();
+  const std::size_t count = model_.rows().size();
   ImGui::Separator();
   const char* dot = glyph_or(0x00B7, "·", "|");
-  ImGui::Text("Like-Torrent %s %s DHT off %s %zu %s", LT_VERSION, dot, dot, count,
-              count == 1 ? "torrent" : "torrents");
+  std::string port = model_.listen_port() ? "port " + std::to_string(*model_.listen_port())
+                     : model_.listen_error().empty() ? std::string("port -")
+                                                     : model_.listen_error();
+  ImGui::Text("Down %s %s Up %s %s %d peers %s %zu %s %s %s",
+              rate_text(model_.total_down_rate()).c_str(), dot,
+              rate_text(model_.total_up_rate()).c_str(), dot, model_.total_peers(), dot, count,
+              count == 1 ? "torrent" : "torrents", dot, port.c_str());
+  if (!model_.notifications().empty()) {
+    const Notification& last = model_.notifications().back();
+    ImGui::SameLine();
+    ImGui::TextColored(last.error ? ImVec4(0.95F, 0.45F, 0.40F, 1.0F)
+                                  : ImGui::GetStyle().Colors[ImGuiCol_TextDisabled],
+                       "%s %s", dot, last.text.c_str());
+  }
 }
 
 void MainView::draw_about_window() {

@@ -357,6 +357,7 @@ void Session::handle(engine::Command command) {
         } else if constexpr (std::is_same_v<T, engine::Select>) {
           selected_ = c.torrent;
           snapshot_counter_ = kSnapshotEvery;  // send the views at the next status tick
+          force_status_ = true;  // and every status: a GUI resyncs after dropped events this way
         } else if constexpr (std::is_same_v<T, engine::Shutdown>) {
           // Handled by Engine::Impl.
         } else if constexpr (std::is_same_v<T, engine::SetQueueLimits>) {

@@ -1,16 +1,24 @@
 #pragma once
 
-#include "gui/theme.hpp"
-
 #include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "core/engine_commands.hpp"
+#include "core/view_model.hpp"
+#include "gui/theme.hpp"
 
 namespace lt::gui {
 
-// The main window: menu bar, toolbar, torrent table and status bar, filling the viewport.
-// Owns only view state (open dialogs, theme, quit request); torrent data will come from the
-// GUI model that the engine's events build.
+// The main window: menu bar, toolbar, torrent table, the selected torrent's details (General,
+// Pieces, Peers) and the status bar, filling the viewport. It reads the ViewModel (built from
+// the engine's events by the app) and acts only by posting Commands through `post`.
 class MainView {
  public:
+  using Post = std::function<void(engine::Command)>;
+  MainView(ViewModel& model, Post post) : model_(model), post_(std::move(post)) {}
+
   // Draws one frame of the main window and its dialogs. Call between ImGui::NewFrame() and
   // ImGui::Render().
   void draw();
@@ -21,22 +29,37 @@ class MainView {
   // The colour scheme chosen in the View menu, for rebuilding the style on a DPI change.
   [[nodiscard]] Theme theme() const noexcept { return theme_; }
 
+  // Opens this detail tab (general|pieces|peers) and selects the first torrent once one exists
+  // (`gui --view TAB`, for screenshots).
+  void show_first_torrent(std::string tab) { wanted_tab_ = std::move(tab); }
+
  private:
   void handle_shortcuts();
   void draw_menu_bar();
   void draw_toolbar();
   void draw_torrent_table(float height);
+  void draw_row_menu(const TorrentRow& row);
+  void draw_details(float height);
+  void draw_general(const TorrentRow& row);
+  void draw_pieces(const TorrentRow& row);
+  void draw_peers();
   void draw_status_bar();
   void draw_about_window();
+  void draw_remove_confirmation();
+  void select(const InfoHash& hash);
+  // Pause or Resume the selected torrent, whichever applies to its state.
+  void toggle_selected();
 
-  // Torrents in the GUI model; none until the engine's events feed it.
-  [[nodiscard]] std::size_t torrent_count() const noexcept { return 0; }
-
+  ViewModel& model_;
+  Post post_;
   Theme theme_ = Theme::kDark;
   bool quit_requested_ = false;
   bool about_requested_ = false;
-  // Torrent table order from the last header click, kept for the model's rows.
-  int sort_column_ = 0;
+  std::optional<InfoHash> remove_asked_;  // waiting for the "remove with data" confirmation
+  bool remove_requested_ = false;
+  std::string wanted_tab_;
+  // Torrent table order from the last header click.
+  SortColumn sort_column_ = SortColumn::added;
   bool sort_descending_ = false;
 };
 
