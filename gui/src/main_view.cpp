@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <cstdio>
 #include <string>
@@ -122,6 +123,9 @@ ImU32 availability_colour(std::uint8_t copies) {
   const int grey = std::min(200, 90 + 20 * copies);
   return IM_COL32(grey / 2, grey / 2 + 20, grey, 255);
 }
+
+// Cells drawn at most in the piece map (see draw_pieces).
+constexpr std::size_t kMaxPieceCells = 8000;
 
 constexpr std::array<SortColumn, 9> kSortColumns = {
     SortColumn::name,    SortColumn::size,  SortColumn::progress,
@@ -471,8 +475,12 @@ void MainView::draw_pieces(const TorrentRow& row) {
   const float strip = em(0.5F);
   const ImVec2 origin = ImGui::GetCursorScreenPos();
   const ImVec2 avail = ImGui::GetContentRegionAvail();
-  const PieceGrid grid = layout_piece_grid(snapshot->state.size(), avail.x,
-                                           std::max(0.0F, avail.y - strip - em(0.5F)), em(0.4F));
+  const float map_height = std::max(0.0F, avail.y - strip - em(0.5F));
+  // ImGui's draw lists use 16-bit indices (65,536 vertices per window): the cells on screen are
+  // capped (4 vertices each, plus the strip), so a big torrent gets bigger bins, not a crash.
+  const float min_cell =
+      std::max(em(0.4F), std::sqrt(avail.x * map_height / static_cast<float>(kMaxPieceCells)));
+  const PieceGrid grid = layout_piece_grid(snapshot->state.size(), avail.x, map_height, min_cell);
   if (grid.cells == 0) return;
   // Bins come from a pure function (core/piece_map_bins.hpp): one rectangle per cell, never
   // one widget per piece, so 100,000 pieces cost the same as the cells on screen.
@@ -481,12 +489,15 @@ void MainView::draw_pieces(const TorrentRow& row) {
   ImDrawList* draw = ImGui::GetWindowDrawList();
   const float gap = grid.cell >= 6.0F ? 1.0F : 0.0F;
   const float map_top = origin.y + strip + em(0.25F);
-  // Availability strip: one segment per bin across the whole width.
-  const float segment = avail.x / static_cast<float>(bins.size());
-  for (std::size_t i = 0; i < bins.size(); ++i) {
+  // Availability strip across the whole width, one segment per grid column's worth of pieces.
+  const std::vector<PieceBin> strip_bins =
+      bin_pieces(snapshot->state, snapshot->availability,
+                 std::min<std::size_t>(static_cast<std::size_t>(grid.columns), bins.size()));
+  const float segment = avail.x / static_cast<float>(strip_bins.size());
+  for (std::size_t i = 0; i < strip_bins.size(); ++i) {
     const float x = origin.x + segment * static_cast<float>(i);
     draw->AddRectFilled(ImVec2(x, origin.y), ImVec2(x + segment + 0.5F, origin.y + strip),
-                        availability_colour(bins[i].min_availability));
+                        availability_colour(strip_bins[i].min_availability));
   }
   for (std::size_t i = 0; i < bins.size(); ++i) {
     const auto column = static_cast<float>(i % static_cast<std::size_t>(grid.columns));
