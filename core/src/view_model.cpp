@@ -189,6 +189,13 @@ TorrentRow& ViewModel::add_row(const InfoHash& hash) {
   return row;
 }
 
+void ViewModel::note_file_priority(const InfoHash& hash, std::size_t file, Priority priority) {
+  TorrentRow* row = find_mutable(hash);
+  if (row == nullptr || file >= row->details.files.size()) return;
+  row->details.priorities.resize(row->details.files.size(), Priority::normal);
+  row->details.priorities[file] = priority;
+}
+
 void ViewModel::on_added(const engine::TorrentAdded& added) {
   TorrentRow* row = find_mutable(added.torrent);
   // Added again (or first seen through a status): keep its place, order and status.
@@ -196,6 +203,7 @@ void ViewModel::on_added(const engine::TorrentAdded& added) {
   row->name = added.name.empty() ? added.torrent.hex() : added.name;
   row->total_size = added.total_size;
   row->num_pieces = added.num_pieces;
+  row->details = added;
 }
 
 void ViewModel::on_removed(const engine::TorrentRemoved& removed, double now) {

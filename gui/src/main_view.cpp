@@ -429,6 +429,14 @@ void MainView::draw_details(float height) {
       draw_peers();
       ImGui::EndTabItem();
     }
+    if (tab("Files", "files")) {
+      draw_files(*row);
+      ImGui::EndTabItem();
+    }
+    if (tab("Speed", "speed")) {
+      draw_speed();
+      ImGui::EndTabItem();
+    }
     ImGui::EndTabBar();
     if (!wanted_tab_.empty() && model_.selected()) wanted_tab_ = "done";
   }
@@ -445,10 +453,17 @@ void MainView::draw_general(const TorrentRow& row) {
     ImGui::TableNextColumn();
     ImGui::TextUnformatted(value.c_str());
   };
+  const engine::TorrentAdded& d = row.details;
   field("Name", row.name);
+  field("Save path", d.save_path.empty() ? std::string("-") : d.save_path);
   field("Info-hash", row.hash.hex());
   field("Size", format_bytes(row.total_size));
-  field("Pieces", std::to_string(s.pieces_have) + " of " + std::to_string(row.num_pieces));
+  field("Pieces", std::to_string(s.pieces_have) + " of " + std::to_string(row.num_pieces) +
+                      (d.piece_length > 0 ? " x " + format_bytes(d.piece_length) : std::string()));
+  if (!d.comment.empty()) field("Comment", d.comment);
+  if (!d.created_by.empty()) field("Created by", d.created_by);
+  if (d.creation_date > 0) field("Created on", format_utc(d.creation_date));
+  field("Private", d.is_private ? "yes (no DHT/PEX)" : "no");
   field("State", std::string(to_string(s.state)));
   field("Downloaded",
         format_bytes(s.total_downloaded) + " (" + format_bytes(s.downloaded) + " this session)");
@@ -464,6 +479,103 @@ void MainView::draw_general(const TorrentRow& row) {
   const std::string& error = !s.error.empty() ? s.error : row.last_error;
   if (!error.empty()) field("Error", error);
   ImGui::EndTable();
+  if (!d.magnet.empty() && ImGui::Button("Copy magnet link")) {
+    ImGui::SetClipboardText(d.magnet.c_str());
+  }
+}
+
+void MainView::draw_files(const TorrentRow& row) {
+  const engine::TorrentAdded& d = row.details;
+  if (d.files.empty()) {
+    ImGui::TextDisabled("no file list yet");
+    return;
+  }
+  const engine::PieceSnapshot* pieces = model_.pieces();
+  constexpr ImGuiTableFlags kFlags = ImGuiTableFlags_Resizable | ImGuiTableFlags_RowBg |
+                                     ImGuiTableFlags_BordersV | ImGuiTableFlags_ScrollY;
+  if (!ImGui::BeginTable("files", 4, kFlags)) return;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  ImGui::TableSetupColumn("Path", ImGuiTableColumnFlags_WidthStretch);
+  ImGui::TableSetupColumn("Size", ImGuiTableColumnFlags_WidthFixed, em(6.0F));
+  ImGui::TableSetupColumn("Progress", ImGuiTableColumnFlags_WidthFixed, em(8.0F));
+  ImGui::TableSetupColumn("Priority", ImGuiTableColumnFlags_WidthFixed, em(7.0F));
+  ImGui::TableHeadersRow();
+  constexpr std::array<std::pair<Priority, const char*>, 4> kPriorities = {{
+      {Priority::skip, "Skip"},
+      {Priority::low, "Low"},
+      {Priority::normal, "Normal"},
+      {Priority::high, "High"},
+  }};
+  for (std::size_t i = 0; i < d.files.size(); ++i) {
+    const engine::AddedFile& f = d.files[i];
+    if (f.pad) continue;
+    ImGui::PushID(static_cast<int>(i));
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(f.path.c_str());
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(format_bytes(f.size).c_str());
+    ImGui::TableNextColumn();
+    // Progress from the piece map: the share of the pieces it touches that we have.
+    float done = 0.0F;
+    if (pieces != nullptr && d.piece_length > 0 && f.size > 0) {
+      const auto first = static_cast<std::size_t>(f.offset / d.piece_length);
+      const auto last = static_cast<std::size_t>((f.offset + f.size - 1) / d.piece_length);
+      std::size_t have = 0;
+      for (std::size_t p = first; p <= last && p < pieces->state.size(); ++p)
+        have += pieces->state[p] == 2 ? 1 : 0;
+      done = static_cast<float>(have) / static_cast<float>(last - first + 1);
+    }
+    ImGui::ProgressBar(done, ImVec2(-1.0F, 0.0F));
+    ImGui::TableNextColumn();
+    const Priority current = i < d.priorities.size() ? d.priorities[i] : Priority::normal;
+    const char* label = "Normal";
+    for (const auto& [value, name] : kPriorities)
+      if (value == current) label = name;
+    ImGui::SetNextItemWidth(-1.0F);
+    if (ImGui::BeginCombo("##priority", label)) {
+      for (const auto& [value, name] : kPriorities) {
+        if (ImGui::Selectable(name, value == current) && value != current) {
+          post_(engine::SetFilePriority{row.hash, FileIndex{static_cast<std::int32_t>(i)}, value});
+          model_.note_file_priority(row.hash, i, value);
+        }
+      }
+      ImGui::EndCombo();
+    }
+    ImGui::PopID();
+  }
+  ImGui::EndTable();
+}
+
+void MainView::draw_speed() {
+  // The last 5 minutes, one sample per second at most (ViewModel): this torrent, then overall.
+  const auto plot = [](const char* label, const std::deque<ViewModel::SpeedSample>& samples,
+                       float height) {
+    std::vector<float> down;
+    std::vector<float> up;
+    float top = 1024.0F;
+    for (const auto& sample : samples) {
+      down.push_back(static_cast<float>(sample.down));
+      up.push_back(static_cast<float>(sample.up));
+      top = std::max({top, down.back(), up.back()});
+    }
+    const double last_down = samples.empty() ? 0.0 : samples.back().down;
+    const double last_up = samples.empty() ? 0.0 : samples.back().up;
+    ImGui::Text("%s: down %s, up %s (scale %s)", label, rate_text(last_down).c_str(),
+                rate_text(last_up).c_str(), rate_text(top).c_str());
+    const float width = ImGui::GetContentRegionAvail().x;
+    ImGui::PlotLines("##down", down.data(), static_cast<int>(down.size()), 0, nullptr, 0.0F,
+                     top * 1.05F, ImVec2(width, height));
+    ImGui::PlotLines("##up", up.data(), static_cast<int>(up.size()), 0, nullptr, 0.0F, top * 1.05F,
+                     ImVec2(width, height));
+  };
+  const float height = std::max(em(2.0F), (ImGui::GetContentRegionAvail().y - em(5.0F)) / 4.0F);
+  ImGui::PushID("selected");
+  plot("This torrent", model_.selected_speed(), height);
+  ImGui::PopID();
+  ImGui::PushID("total");
+  plot("All torrents", model_.total_speed(), height);
+  ImGui::PopID();
 }
 
 void MainView::draw_pieces(const TorrentRow& row) {

@@ -15,6 +15,7 @@
 #include <random>
 
 #include "core/metainfo.hpp"
+#include "core/metainfo_magnet.hpp"
 #include "core/mix64.hpp"
 #include "core/peer_wire.hpp"
 #include "peer_connection.hpp"
@@ -33,6 +34,28 @@ constexpr int kSnapshotEvery = 2;                        // selected torrent's v
 constexpr std::chrono::seconds kSaveEvery{5};            // pieces recorded in the database
 constexpr int kQueueEvery = 4;                           // queue decisions at 1 Hz
 constexpr int kSpaceCheckEvery = 40;                     // disk-full retries every 10 s
+
+// What the views show of a torrent that never changes (priorities and save path are filled in
+// once the Torrent exists).
+engine::TorrentAdded added_event(const Metainfo& meta) {
+  engine::TorrentAdded added;
+  added.torrent = meta.info_hash;
+  added.name = meta.name;
+  added.total_size = meta.total_size;
+  added.num_pieces = meta.num_pieces();
+  added.piece_length = meta.piece_length;
+  added.comment = meta.comment;
+  added.created_by = meta.created_by;
+  added.creation_date = meta.creation_date.value_or(0);
+  added.is_private = meta.is_private;
+  added.magnet = magnet_uri_for(meta);
+  std::int64_t offset = 0;
+  for (const FileEntry& f : meta.files) {
+    added.files.push_back({f.path, f.size, offset, f.pad});
+    offset += f.size;
+  }
+  return added;
+}
 
 std::uint64_t pick_seed(std::uint64_t configured) {
   if (configured != 0) return configured;
@@ -202,7 +225,7 @@ void Session::restore_torrents() {
       spdlog::warn("engine: {}: cannot read file priorities: {}", row.name, e.what());
     }
     const InfoHash hash = meta.info_hash;
-    engine::TorrentAdded added{hash, meta.name, meta.total_size, meta.num_pieces()};
+    engine::TorrentAdded added = added_event(meta);
     options.torrent_bytes = std::move(row.metainfo);
     row.metainfo = "stored";  // non-empty: the row exists, no need to write it again
     std::shared_ptr<Torrent> torrent;
@@ -215,6 +238,8 @@ void Session::restore_torrents() {
     torrent->hold(row.state == TorrentState::stopped ? Hold::stopped : Hold::queued);
     saved_rows_[hash] = torrent->stored_row();
     torrents_.emplace(hash, torrent);
+    added.save_path = torrent->options().save_dir.string();
+    added.priorities = torrent->file_priorities();
     emit(std::move(added));
   }
   spdlog::info("engine: {} stored torrent(s) restored", torrents_.size());
@@ -583,7 +608,7 @@ void Session::add_torrent(engine::AddTorrent command) {
     return;
   }
   const InfoHash hash = meta.info_hash;
-  engine::TorrentAdded added{hash, meta.name, meta.total_size, meta.num_pieces()};
+  engine::TorrentAdded added = added_event(meta);
   // A torrent the database already holds continues its row (totals, times, queue position,
   // limits); adding it again means the user wants it running.
   std::optional<store::StoredTorrent> row;
@@ -613,6 +638,8 @@ void Session::add_torrent(engine::AddTorrent command) {
     return;
   }
   torrents_.emplace(hash, torrent);
+  added.save_path = torrent->options().save_dir.string();
+  added.priorities = torrent->file_priorities();
   emit(std::move(added));
   torrent->hold(Hold::queued);
   update_queue();

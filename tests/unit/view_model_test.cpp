@@ -23,7 +23,12 @@ InfoHash hash_of(int n) {
 
 engine::TorrentAdded added(int n, std::string name, std::int64_t size = 1000,
                            std::int32_t pieces = 10) {
-  return engine::TorrentAdded{hash_of(n), std::move(name), size, pieces};
+  engine::TorrentAdded a;
+  a.torrent = hash_of(n);
+  a.name = std::move(name);
+  a.total_size = size;
+  a.num_pieces = pieces;
+  return a;
 }
 
 TorrentStatus status_of(int n, double down = 0, double up = 0, std::int32_t peers = 0) {

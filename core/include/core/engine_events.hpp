@@ -9,16 +9,35 @@
 #include <variant>
 #include <vector>
 
+#include "core/piece_picker.hpp"
 #include "core/sha1.hpp"
 #include "core/torrent_state.hpp"
 
 namespace lt::engine {
 
+// One file of an added torrent, for the Files tab.
+struct AddedFile {
+  std::string path;  // '/'-separated, relative to the torrent's root folder
+  std::int64_t size = 0;
+  std::int64_t offset = 0;  // in the torrent's byte stream: which pieces it spans
+  bool pad = false;         // BEP 47 pad file: not shown to users
+};
+
+// A torrent the engine now runs, with what its details views show that never changes.
 struct TorrentAdded {
   InfoHash torrent;
   std::string name;
   std::int64_t total_size = 0;
   std::int32_t num_pieces = 0;
+  std::int64_t piece_length = 0;
+  std::string save_path;
+  std::string comment;
+  std::string created_by;
+  std::int64_t creation_date = 0;  // Unix seconds, 0 = not given
+  bool is_private = false;
+  std::string magnet;
+  std::vector<AddedFile> files;
+  std::vector<Priority> priorities;  // one per file, as the engine starts it
 };
 
 struct TorrentRemoved {

@@ -37,6 +37,8 @@ struct TorrentRow {
   std::string name;             // hash hex until a TorrentAdded names it
   std::int64_t total_size = 0;  // 0 until a TorrentAdded tells it
   std::int32_t num_pieces = 0;
+  engine::TorrentAdded details;  // the whole TorrentAdded (files, comment, magnet...); empty
+                                 // until one arrives
   engine::TorrentStatus status;  // default (zeros) until has_status
   bool has_status = false;
   // The latest Error event for this torrent. Kept when a later status clears status.error, so
@@ -77,6 +79,9 @@ class ViewModel {
   // Selection: the GUI sets it (and posts the matching Select command); snapshots for any other
   // torrent are ignored. Changing it drops the snapshots and the selected speed history.
   void select(std::optional<InfoHash> hash);
+  // The GUI posted SetFilePriority: the row's details show it at once (the engine applies it
+  // and sends no event for it). Ignored for an unknown torrent or file.
+  void note_file_priority(const InfoHash& hash, std::size_t file, Priority priority);
   [[nodiscard]] const std::optional<InfoHash>& selected() const noexcept { return selected_; }
   // Of the selected torrent; nullptr until one arrives.
   [[nodiscard]] const engine::PeerSnapshot* peers() const;

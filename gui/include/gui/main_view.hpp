@@ -43,6 +43,8 @@ class MainView {
   void draw_general(const TorrentRow& row);
   void draw_pieces(const TorrentRow& row);
   void draw_peers();
+  void draw_files(const TorrentRow& row);
+  void draw_speed();
   void draw_status_bar();
   void draw_about_window();
   void draw_remove_confirmation();
