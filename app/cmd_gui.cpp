@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <memory>
+#include <optional>
 
 #include "cli_error.hpp"
 #include "commands.hpp"
@@ -20,6 +21,7 @@ struct GuiArgs {
   double screenshot_after = 3.0;
   std::string view;
   int port = 6881;
+  std::optional<int> start_tracker;
 };
 
 CommandRunner gui_runner(std::shared_ptr<const GuiArgs> args, const GlobalOptions& global) {
@@ -32,6 +34,10 @@ CommandRunner gui_runner(std::shared_ptr<const GuiArgs> args, const GlobalOption
     options.screenshot_after = args->screenshot_after;
     options.view = args->view;
     options.port = args->port;
+    if (args->start_tracker) {
+      options.start_tracker = true;
+      options.tracker_port = *args->start_tracker;
+    }
     return run_gui(options);
 #else
     (void)args;
@@ -53,6 +59,9 @@ CommandRunner add_gui_command(CLI::App& cli, const GlobalOptions& global, Comman
   cmd->add_option("--screenshot-after", args->screenshot_after, "Seconds before the screenshot")
       ->check(CLI::Range(0.0, 3600.0));
   cmd->add_option("--port", args->port, "Peer listening port (default 6881; 0 picks a free one)")
+      ->check(CLI::Range(0, 65535));
+  cmd->add_option("--start-tracker", args->start_tracker,
+                  "Start the local tracker on this port at once (as Tracker > Start does)")
       ->check(CLI::Range(0, 65535));
   cmd->add_option("--view", args->view, "Detail tab to open")
       ->check(CLI::IsMember({"general", "pieces", "peers", "files", "trackers", "speed"}));

@@ -7,6 +7,7 @@
 #include "gui/main_view.hpp"
 #include "gui/theme.hpp"
 #include "net/engine.hpp"
+#include "net/local_tracker.hpp"
 #include "torrent_file_io.hpp"
 
 #include <imgui.h>
@@ -296,10 +297,27 @@ double wait_seconds(const GuiOptions& options, double running) {
 struct EngineLink {
   net::Engine& engine;
   ViewModel& model;
+  net::LocalTracker& tracker;
+  gui::MainView* view = nullptr;
+  std::string tracker_error;
   std::vector<engine::Event> events;
   std::string title;
 
   void pump(GLFWwindow* window, FrameDemand& demand) {
+    gui::LocalTrackerView state;
+    state.error = tracker_error;
+    if (const auto status = tracker.status()) {
+      state.running = true;
+      state.port = status->port;
+      state.swarms = status->swarms;
+      state.peers = status->peers;
+      state.seeders = status->seeders;
+      state.leechers = status->leechers;
+      state.announces_per_second = status->announces_per_second;
+    } else if (tracker.running()) {
+      state.running = true;  // started, first numbers within a second
+    }
+    if (view != nullptr) view->set_tracker(std::move(state));
     events.clear();
     engine.poll(events);
     if (events.empty()) return;
@@ -413,17 +431,40 @@ int run_gui(const GuiOptions& options) {
   for (engine::AddTorrent& add : adds)
     engine.post(std::move(add));
   ViewModel model;
-  EngineLink link{engine, model, {}, {}};
+  net::LocalTracker tracker;
+  EngineLink link{engine, model, tracker, nullptr, {}, {}, {}};
   gui::MainView view(model, [&engine](engine::Command command) {
     if (!engine.post(std::move(command))) spdlog::warn("gui: the engine's queue is full");
   });
   if (!options.view.empty()) view.show_first_torrent(options.view);
+  // Tracker > Start: the same TrackerServer as `liketorrent tracker`, its database in the data
+  // dir, on its own thread.
+  const auto toggle_tracker = [&](bool start) {
+    link.tracker_error.clear();
+    if (!start) {
+      tracker.stop();
+      return;
+    }
+    net::TrackerOptions tracker_options;
+    tracker_options.http.port = static_cast<std::uint16_t>(options.tracker_port);
+    if (!options.data_dir.empty()) tracker_options.db_path = options.data_dir / "tracker.db";
+    try {
+      tracker.start(tracker_options);
+    } catch (const std::exception& e) {
+      link.tracker_error = std::string("cannot start the tracker: ") + e.what();
+      spdlog::warn("gui: {}", link.tracker_error);
+    }
+  };
+  view.set_tracker_toggle(toggle_tracker);
+  link.view = &view;
+  if (options.start_tracker) toggle_tracker(true);
   apply_scale(window.get(), view.theme());
 
   // 5. Render on demand until closed, quit or screenshot; then stop the engine (bounded: it
   //    announces `stopped` and records every torrent).
   const int code = run_frames(window.get(), demand, view, link, options);
   engine.shutdown();
+  tracker.stop();
   return code;
 }
 

@@ -14,6 +14,10 @@ struct GuiOptions {
   std::vector<std::string> inputs;
   // Peer listening port (`--port`); 0 picks a free one.
   int port = 6881;
+  // Port of the local tracker the Tracker menu starts (8000; 0 picks a free one), and whether to
+  // start it at once (`--start-tracker PORT`: what the menu item does, for scripts and tests).
+  int tracker_port = 8000;
+  bool start_tracker = false;
   // Where imgui.ini (window layout, table columns) and client.db (the torrents, shared with
   // `daemon`) live; created if missing. Empty: nothing is kept.
   std::filesystem::path data_dir;

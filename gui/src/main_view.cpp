@@ -170,6 +170,32 @@ void MainView::draw() {
   }
   draw_about_window();
   draw_remove_confirmation();
+  draw_tracker_window();
+}
+
+void MainView::draw_tracker_window() {
+  if (!tracker_window_open_) return;
+  ImGui::SetNextWindowSize(ImVec2(em(26.0F), 0.0F), ImGuiCond_FirstUseEver);
+  if (ImGui::Begin("Local tracker", &tracker_window_open_)) {
+    if (tracker_.running) {
+      const std::string url = "http://127.0.0.1:" + std::to_string(tracker_.port) + "/announce";
+      ImGui::Text("Running on port %u", static_cast<unsigned>(tracker_.port));
+      ImGui::TextUnformatted(url.c_str());
+      ImGui::SameLine();
+      if (ImGui::SmallButton("Copy")) ImGui::SetClipboardText(url.c_str());
+      ImGui::Text("%zu swarms, %zu peers (%zu seeders, %zu leechers)", tracker_.swarms,
+                  tracker_.peers, tracker_.seeders, tracker_.leechers);
+      ImGui::Text("%.1f announces per second", tracker_.announces_per_second);
+      if (tracker_toggle_ && ImGui::Button("Stop")) tracker_toggle_(false);
+    } else {
+      ImGui::TextUnformatted("Not running.");
+      if (!tracker_.error.empty()) {
+        ImGui::TextColored(ImVec4(0.95F, 0.45F, 0.40F, 1.0F), "%s", tracker_.error.c_str());
+      }
+      if (tracker_toggle_ && ImGui::Button("Start")) tracker_toggle_(true);
+    }
+  }
+  ImGui::End();
 }
 
 void MainView::select(const InfoHash& hash) {
@@ -218,8 +244,17 @@ void MainView::draw_menu_bar() {
     ImGui::EndMenu();
   }
   if (ImGui::BeginMenu("Tracker")) {
-    ImGui::MenuItem("Start local tracker", nullptr, false, kUnavailable);
-    ImGui::MenuItem("Tracker window", nullptr, false, kUnavailable);
+    const bool can_toggle = static_cast<bool>(tracker_toggle_);
+    if (!tracker_.running) {
+      if (ImGui::MenuItem("Start local tracker", nullptr, false, can_toggle)) tracker_toggle_(true);
+    } else if (ImGui::MenuItem("Stop local tracker", nullptr, false, can_toggle)) {
+      tracker_toggle_(false);
+    }
+    if (ImGui::MenuItem("Copy announce URL", nullptr, false, tracker_.running)) {
+      const std::string url = "http://127.0.0.1:" + std::to_string(tracker_.port) + "/announce";
+      ImGui::SetClipboardText(url.c_str());
+    }
+    ImGui::MenuItem("Tracker window", nullptr, &tracker_window_open_);
     ImGui::EndMenu();
   }
   if (ImGui::BeginMenu("View")) {
@@ -303,6 +338,8 @@ void MainView::draw_torrent_table(float height) {
       ImGui::PushID(i);
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
+      // The progress bar makes the row a frame high: text cells align with it.
+      ImGui::AlignTextToFramePadding();
       const bool is_selected = model_.selected() && *model_.selected() == row.hash;
       if (ImGui::Selectable(
               row.name.c_str(), is_selected,
@@ -311,6 +348,7 @@ void MainView::draw_torrent_table(float height) {
       }
       draw_row_menu(row);
       ImGui::TableNextColumn();
+      ImGui::AlignTextToFramePadding();
       ImGui::TextUnformatted(format_bytes(row.total_size).c_str());
       ImGui::TableNextColumn();
       char percent[16];
@@ -608,8 +646,11 @@ void MainView::draw_pieces(const TorrentRow& row) {
   const float segment = avail.x / static_cast<float>(strip_bins.size());
   for (std::size_t i = 0; i < strip_bins.size(); ++i) {
     const float x = origin.x + segment * static_cast<float>(i);
-    draw->AddRectFilled(ImVec2(x, origin.y), ImVec2(x + segment + 0.5F, origin.y + strip),
-                        availability_colour(strip_bins[i].min_availability));
+    // Pieces we have need no source: neutral, so a lone seeder's strip is not all red.
+    const ImU32 colour = strip_bins[i].have >= 1.0F
+                             ? ImGui::GetColorU32(ImGuiCol_FrameBg)
+                             : availability_colour(strip_bins[i].min_availability);
+    draw->AddRectFilled(ImVec2(x, origin.y), ImVec2(x + segment + 0.5F, origin.y + strip), colour);
   }
   for (std::size_t i = 0; i < bins.size(); ++i) {
     const auto column = static_cast<float>(i % static_cast<std::size_t>(grid.columns));
@@ -704,9 +745,12 @@ void MainView::draw_status_bar() {
   std::string port = model_.listen_port() ? "port " + std::to_string(*model_.listen_port())
                      : model_.listen_error().empty() ? std::string("port -")
                                                      : model_.listen_error();
-  ImGui::Text("Down %s %s Up %s %s %d peers %s %zu %s %s %s",
+  if (tracker_.running)
+    port += std::string(" ") + dot + " tracker :" + std::to_string(tracker_.port);
+  ImGui::Text("Down %s %s Up %s %s %d %s %s %zu %s %s %s",
               rate_text(model_.total_down_rate()).c_str(), dot,
-              rate_text(model_.total_up_rate()).c_str(), dot, model_.total_peers(), dot, count,
+              rate_text(model_.total_up_rate()).c_str(), dot, model_.total_peers(),
+              model_.total_peers() == 1 ? "peer" : "peers", dot, count,
               count == 1 ? "torrent" : "torrents", dot, port.c_str());
   if (!model_.notifications().empty()) {
     const Notification& last = model_.notifications().back();

@@ -382,6 +382,7 @@ void Session::handle(engine::Command command) {
         } else if constexpr (std::is_same_v<T, engine::Select>) {
           selected_ = c.torrent;
           snapshot_counter_ = kSnapshotEvery;  // send the views at the next status tick
+          force_snapshots_ = true;
           force_status_ = true;  // and every status: a GUI resyncs after dropped events this way
         } else if constexpr (std::is_same_v<T, engine::Shutdown>) {
           // Handled by Engine::Impl.
@@ -701,8 +702,19 @@ void Session::send_status(bool everything) {
   if (selected_ && ++snapshot_counter_ >= kSnapshotEvery) {
     snapshot_counter_ = 0;
     if (std::shared_ptr<Torrent> torrent = find(*selected_)) {
-      emit(torrent->peer_snapshot(now));
-      emit(torrent->piece_snapshot());
+      // Only what changed (or everything after a Select): an idle window must not redraw
+      // twice a second for nothing.
+      engine::PeerSnapshot peers = torrent->peer_snapshot(now);
+      if (everything || force_snapshots_ || !(peers == last_peers_)) {
+        last_peers_ = peers;
+        emit(std::move(peers));
+      }
+      engine::PieceSnapshot pieces = torrent->piece_snapshot();
+      if (everything || force_snapshots_ || !(pieces == last_pieces_)) {
+        last_pieces_ = pieces;
+        emit(std::move(pieces));
+      }
+      force_snapshots_ = false;
     }
   }
 }

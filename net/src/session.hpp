@@ -117,6 +117,9 @@ class Session {
   std::map<InfoHash, std::shared_ptr<Torrent>> torrents_;
   std::map<InfoHash, engine::TorrentStatus> last_sent_;
   std::optional<InfoHash> selected_;
+  engine::PeerSnapshot last_peers_;  // as last sent for the selected torrent
+  engine::PieceSnapshot last_pieces_;
+  bool force_snapshots_ = false;
   boost::asio::steady_timer status_timer_;
   bool force_status_ = false;
   bool status_posted_ = false;

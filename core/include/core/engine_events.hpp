@@ -96,11 +96,13 @@ struct PeerInfo {
   std::int64_t downloaded = 0;
   std::int64_t uploaded = 0;
   PeerSource source = PeerSource::tracker;
+  friend bool operator==(const PeerInfo&, const PeerInfo&) = default;
 };
 
 struct PeerSnapshot {
   InfoHash torrent;
   std::vector<PeerInfo> peers;
+  friend bool operator==(const PeerSnapshot&, const PeerSnapshot&) = default;
 };
 
 // One byte per piece each: state 0 missing, 1 downloading, 2 have; availability saturates at
@@ -109,6 +111,7 @@ struct PieceSnapshot {
   InfoHash torrent;
   std::vector<std::uint8_t> state;
   std::vector<std::uint8_t> availability;
+  friend bool operator==(const PieceSnapshot&, const PieceSnapshot&) = default;
 };
 
 // The peer listener's outcome; the CLI turns a failure into exit code 1.

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -14,6 +15,18 @@ namespace lt::gui {
 // The main window: menu bar, toolbar, torrent table, the selected torrent's details (General,
 // Pieces, Peers) and the status bar, filling the viewport. It reads the ViewModel (built from
 // the engine's events by the app) and acts only by posting Commands through `post`.
+// The local tracker as the app reports it each frame (the tracker itself lives in net/).
+struct LocalTrackerView {
+  bool running = false;
+  std::uint16_t port = 0;
+  std::string error;  // why the last start failed
+  std::size_t swarms = 0;
+  std::size_t peers = 0;
+  std::size_t seeders = 0;
+  std::size_t leechers = 0;
+  double announces_per_second = 0;
+};
+
 class MainView {
  public:
   using Post = std::function<void(engine::Command)>;
@@ -28,6 +41,13 @@ class MainView {
 
   // The colour scheme chosen in the View menu, for rebuilding the style on a DPI change.
   [[nodiscard]] Theme theme() const noexcept { return theme_; }
+
+  // Tracker menu: `toggle(true)` starts the local tracker, `toggle(false)` stops it; the app
+  // passes its state back through set_tracker() every frame.
+  void set_tracker_toggle(std::function<void(bool start)> toggle) {
+    tracker_toggle_ = std::move(toggle);
+  }
+  void set_tracker(LocalTrackerView state) { tracker_ = std::move(state); }
 
   // Opens this detail tab (general|pieces|peers) and selects the first torrent once one exists
   // (`gui --view TAB`, for screenshots).
@@ -47,6 +67,7 @@ class MainView {
   void draw_speed();
   void draw_status_bar();
   void draw_about_window();
+  void draw_tracker_window();
   void draw_remove_confirmation();
   void select(const InfoHash& hash);
   // Pause or Resume the selected torrent, whichever applies to its state.
@@ -60,6 +81,9 @@ class MainView {
   std::optional<InfoHash> remove_asked_;  // waiting for the "remove with data" confirmation
   bool remove_requested_ = false;
   std::string wanted_tab_;
+  std::function<void(bool)> tracker_toggle_;
+  LocalTrackerView tracker_;
+  bool tracker_window_open_ = false;
   // Torrent table order from the last header click.
   SortColumn sort_column_ = SortColumn::added;
   bool sort_descending_ = false;
