@@ -288,41 +288,16 @@ def exe_of(pid):
     return exe[:-len(" (deleted)")] if exe.endswith(" (deleted)") else exe
 
 
-class GuiRun:
-    """`xvfb-run ... liketorrent ... gui ...` with its stdout/stderr in the work dir. Looks like a
-    test_swarm Proc to Procs (stop_all, dump_logs); also stops, by PID, the Xvfb and liketorrent
+class GuiRun(sw.Proc):
+    """`xvfb-run ... liketorrent ... gui ...` with its stdout/stderr in the work dir (a
+    test_swarm Proc run through xvfb-run); also stops, by PID, the Xvfb and liketorrent
     processes xvfb-run started (they would outlive a killed xvfb-run)."""
 
     def __init__(self, procs, tag, lt_args, env):
-        self.tag = tag
-        self.out_path = os.path.join(procs.work, f"{tag}.stdout")
-        self.err_path = os.path.join(procs.work, f"{tag}.stderr")
-        self._out = open(self.out_path, "wb")
-        self._err = open(self.err_path, "wb")
-        self.args = ["xvfb-run", "-a", "-e", os.path.join(procs.work, f"{tag}.xvfb.log"),
-                     "-s", f"-screen 0 {SCREEN_W}x{SCREEN_H}x24", sw.BINARY] + list(lt_args)
         self.children = {}  # pid -> starttime, everything seen below xvfb-run
-        self.proc = subprocess.Popen(self.args, stdout=self._out, stderr=self._err,
-                                     stdin=subprocess.DEVNULL, env=env,
-                                     preexec_fn=sw._die_with_parent)
-        self.pid = self.proc.pid
-        self.started = time.monotonic()
-        procs.all.append(self)
-        log(f"started {tag} (xvfb-run pid {self.pid}): {' '.join(self.args[1:])}")
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def rc(self):
-        return self.proc.poll()
-
-    def stdout(self):
-        with open(self.out_path, "rb") as f:
-            return f.read().decode(errors="replace")
-
-    def stderr(self):
-        with open(self.err_path, "rb") as f:
-            return f.read().decode(errors="replace")
+        launcher = ["xvfb-run", "-a", "-e", os.path.join(procs.work, f"{tag}.xvfb.log"),
+                    "-s", f"-screen 0 {SCREEN_W}x{SCREEN_H}x24"]
+        super().__init__(procs, tag, lt_args, launcher=launcher, env=env)
 
     def refresh_children(self):
         if self.alive():

@@ -112,15 +112,18 @@ def _die_with_parent():
 class Proc:
     """One liketorrent child; stdout and stderr go to files in the case's work dir."""
 
-    def __init__(self, procs, tag, args):
+    def __init__(self, procs, tag, args, launcher=(), env=None):
+        """launcher: a command that runs the binary (e.g. xvfb-run and its options); env: the
+        child's environment (default procs.env)."""
         self.tag = tag
-        self.args = [BINARY] + list(args)
+        self.args = list(launcher) + [BINARY] + list(args)
         self.out_path = os.path.join(procs.work, f"{tag}.stdout")
         self.err_path = os.path.join(procs.work, f"{tag}.stderr")
         self._out = open(self.out_path, "wb")
         self._err = open(self.err_path, "wb")
         self.proc = subprocess.Popen(self.args, stdout=self._out, stderr=self._err,
-                                     stdin=subprocess.DEVNULL, env=procs.env,
+                                     stdin=subprocess.DEVNULL,
+                                     env=procs.env if env is None else env,
                                      preexec_fn=_die_with_parent)
         self.pid = self.proc.pid
         self.started = time.monotonic()
