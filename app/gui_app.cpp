@@ -26,6 +26,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -124,6 +125,7 @@ class ImGuiSession {
 struct FrameDemand {
   int frames_owed = kFramesAfterInput;
   bool rescale_pending = false;
+  std::vector<std::string> dropped;  // paths dropped on the window, copied out of GLFW's call
 };
 
 FrameDemand& demand_of(GLFWwindow* window) {
@@ -147,6 +149,12 @@ void install_wake_callbacks(GLFWwindow* window, FrameDemand& demand) {
   glfwSetWindowFocusCallback(window, [](GLFWwindow* w, int) { owe_frames(w); });
   glfwSetWindowRefreshCallback(window, [](GLFWwindow* w) { owe_frames(w); });
   glfwSetFramebufferSizeCallback(window, [](GLFWwindow* w, int, int) { owe_frames(w); });
+  glfwSetDropCallback(window, [](GLFWwindow* w, int count, const char** paths) {
+    // GLFW's strings live only during the call.
+    for (int i = 0; i < count; ++i)
+      demand_of(w).dropped.emplace_back(paths[i]);
+    owe_frames(w);
+  });
   glfwSetWindowContentScaleCallback(window, [](GLFWwindow* w, float, float) {
     demand_of(w).rescale_pending = true;
     owe_frames(w);
@@ -300,6 +308,7 @@ struct EngineLink {
   net::LocalTracker& tracker;
   gui::MainView* view = nullptr;
   std::string tracker_error;
+  std::function<void(const std::filesystem::path&)> add_dropped;
   std::vector<engine::Event> events;
   std::string title;
 
@@ -318,6 +327,8 @@ struct EngineLink {
       state.running = true;  // started, first numbers within a second
     }
     if (view != nullptr) view->set_tracker(std::move(state));
+    for (const std::string& path : std::exchange(demand.dropped, {}))
+      if (add_dropped) add_dropped(std::filesystem::u8path(path));
     events.clear();
     engine.poll(events);
     if (events.empty()) return;
@@ -432,7 +443,7 @@ int run_gui(const GuiOptions& options) {
     engine.post(std::move(add));
   ViewModel model;
   net::LocalTracker tracker;
-  EngineLink link{engine, model, tracker, nullptr, {}, {}, {}};
+  EngineLink link{engine, model, tracker, nullptr, {}, {}, {}, {}};
   gui::MainView view(model, [&engine](engine::Command command) {
     if (!engine.post(std::move(command))) spdlog::warn("gui: the engine's queue is full");
   });
@@ -456,6 +467,25 @@ int run_gui(const GuiOptions& options) {
     }
   };
   view.set_tracker_toggle(toggle_tracker);
+  // File > Add torrent and drops: read here (a bad file becomes a notification, not a crash),
+  // then posted like a command-line torrent.
+  const auto add_file = [&](const std::filesystem::path& file, const std::filesystem::path& save,
+                            bool paused) {
+    try {
+      LoadedTorrent loaded = load_torrent_file_with_bytes(file);
+      engine::AddTorrent add;
+      add.torrent_bytes = std::move(loaded.bytes);
+      add.save_dir = save.empty() ? default_download_dir() : save;
+      add.paused = paused;
+      engine.post(std::move(add));
+    } catch (const std::exception& e) {
+      model.notify(e.what(), true, glfwGetTime());
+    }
+  };
+  view.set_add_file(add_file, default_download_dir());
+  link.add_dropped = [&](const std::filesystem::path& file) {
+    add_file(file, default_download_dir(), false);
+  };
   link.view = &view;
   if (options.start_tracker) toggle_tracker(true);
   apply_scale(window.get(), view.theme());

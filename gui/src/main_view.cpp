@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "core/human_format.hpp"
@@ -171,6 +172,53 @@ void MainView::draw() {
   draw_about_window();
   draw_remove_confirmation();
   draw_tracker_window();
+  draw_add_dialog();
+}
+
+void MainView::open_add_dialog() {
+  const char* home = std::getenv("HOME");  // NOLINT(concurrency-mt-unsafe): read on the UI thread
+  browser_ = std::make_unique<FileBrowser>(home != nullptr ? home : ".", ".torrent");
+  save_dir_text_ = default_save_dir_.string();
+  add_requested_ = true;
+}
+
+void MainView::draw_add_dialog() {
+  constexpr const char* kPopup = "Add torrent";
+  if (add_requested_) {
+    ImGui::OpenPopup(kPopup);
+    add_requested_ = false;
+  }
+  if (!browser_) return;
+  const ImGuiViewport* viewport = ImGui::GetMainViewport();
+  ImGui::SetNextWindowPos(viewport->GetCenter(), ImGuiCond_Appearing, ImVec2(0.5F, 0.5F));
+  ImGui::SetNextWindowSize(ImVec2(em(40.0F), 0.0F), ImGuiCond_Appearing);
+  if (!ImGui::BeginPopupModal(kPopup, nullptr, 0)) {
+    browser_.reset();
+    return;
+  }
+  bool add = browser_->draw(em(16.0F));
+  ImGui::Text("Torrent: %s", browser_->chosen().empty()
+                                 ? "(choose a .torrent file)"
+                                 : browser_->chosen().filename().string().c_str());
+  std::array<char, 1024> buffer{};
+  save_dir_text_.copy(buffer.data(), buffer.size() - 1);
+  ImGui::SetNextItemWidth(-em(8.0F));
+  if (ImGui::InputText("Save to", buffer.data(), buffer.size())) save_dir_text_ = buffer.data();
+  ImGui::Checkbox("Start paused", &add_paused_);
+  ImGui::BeginDisabled(browser_->chosen().empty());
+  add = ImGui::Button("Add") || add;
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  const bool cancel =
+      ImGui::Button("Cancel") || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape));
+  if (add && !browser_->chosen().empty()) {
+    add_file_(browser_->chosen(), std::filesystem::path(save_dir_text_), add_paused_);
+  }
+  if ((add && !browser_->chosen().empty()) || cancel) {
+    browser_.reset();
+    ImGui::CloseCurrentPopup();
+  }
+  ImGui::EndPopup();
 }
 
 void MainView::draw_tracker_window() {
@@ -219,6 +267,7 @@ void MainView::handle_shortcuts() {
   if (shortcut_pressed('Q')) {
     quit_requested_ = true;
   }
+  if (shortcut_pressed('O') && add_file_) open_add_dialog();
   // Space and Delete act on the selection, but never while a text field has the keyboard.
   if (ImGui::GetIO().WantTextInput) return;
   if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Space), false)) toggle_selected();
@@ -234,7 +283,10 @@ void MainView::draw_menu_bar() {
   // Items whose feature is not built yet are shown disabled, so the menus keep their final shape.
   constexpr bool kUnavailable = false;
   if (ImGui::BeginMenu("File")) {
-    ImGui::MenuItem("Add torrent...", shortcut_label('O').c_str(), false, kUnavailable);
+    if (ImGui::MenuItem("Add torrent...", shortcut_label('O').c_str(), false,
+                        static_cast<bool>(add_file_))) {
+      open_add_dialog();
+    }
     ImGui::MenuItem("Add magnet...", nullptr, false, kUnavailable);
     ImGui::MenuItem("Create torrent...", nullptr, false, kUnavailable);
     ImGui::Separator();
@@ -280,9 +332,11 @@ void MainView::draw_menu_bar() {
 void MainView::draw_toolbar() {
   // Adding from the window (file browser, magnet dialog) arrives with the dialogs; for now
   // torrents come from the command line and the database.
-  ImGui::BeginDisabled();
-  ImGui::Button("Add torrent");
+  ImGui::BeginDisabled(!add_file_);
+  if (ImGui::Button("Add torrent")) open_add_dialog();
+  ImGui::EndDisabled();
   ImGui::SameLine();
+  ImGui::BeginDisabled();  // magnets arrive with the magnet issue
   ImGui::Button("Add magnet");
   ImGui::EndDisabled();
   ImGui::SameLine(0.0F, em(1.5F));

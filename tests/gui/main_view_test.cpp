@@ -7,6 +7,8 @@
 #include <imgui.h>
 #include <imgui_internal.h>
 
+#include <filesystem>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +38,8 @@ class HeadlessImGui {
     io.KeyMap[ImGuiKey_Space] = 32;
     io.KeyMap[ImGuiKey_Delete] = 261;
     io.KeyMap[ImGuiKey_Escape] = 256;
+    io.KeyMap[ImGuiKey_Enter] = 257;
+    io.KeyMap[ImGuiKey_A] = 'A';
   }
   ~HeadlessImGui() { ImGui::DestroyContext(); }
   HeadlessImGui(const HeadlessImGui&) = delete;
@@ -49,13 +53,15 @@ class HeadlessImGui {
 
   // Moves the mouse over the top-level widget `label` of the main window; false when no
   // position in the window's top `height` pixels hovers it.
-  bool hover(gui::MainView& view, const char* label, float height) {
+  bool hover(gui::MainView& view, const char* label, float height,
+             const char* window_name = "Like-Torrent##main") {
     frame(view);
-    ImGuiWindow* window = ImGui::FindWindowByName("Like-Torrent##main");
+    ImGuiWindow* window = ImGui::FindWindowByName(window_name);
     if (window == nullptr) return false;
     const ImGuiID id = window->GetID(label);
     ImGuiIO& io = ImGui::GetIO();
-    for (float y = 2.0F; y < height; y += 4.0F) {
+    const float top = window->Pos.y;
+    for (float y = top + 2.0F; y < top + height; y += 4.0F) {
       for (float x = 2.0F; x < io.DisplaySize.x; x += 6.0F) {
         io.MousePos = ImVec2(x, y);
         frame(view);
@@ -74,11 +80,19 @@ class HeadlessImGui {
     frame(view);
   }
 
-  void press_key(gui::MainView& view, int key) {
+  void press_key(gui::MainView& view, int key, bool ctrl = false) {
     ImGuiIO& io = ImGui::GetIO();
+    io.KeyCtrl = ctrl;
     io.KeysDown[key] = true;
     frame(view);
     io.KeysDown[key] = false;
+    io.KeyCtrl = false;
+    frame(view);
+  }
+
+  void type(gui::MainView& view, const std::string& text) {
+    for (const char c : text)
+      ImGui::GetIO().AddInputCharacter(static_cast<unsigned char>(c));
     frame(view);
   }
 };
@@ -183,6 +197,50 @@ TEST_F(MainViewTest, DrawsPieceMapsOfEverySizeWithoutTrouble) {
     // Bins keep the vertex count bounded by the cells on screen, not the pieces.
     EXPECT_LT(data->TotalVtxCount, 400000);
   }
+}
+
+TEST_F(MainViewTest, AddTorrentDialogOpensWithCtrlOAndAddsTheTypedFile) {
+  struct Added {
+    std::filesystem::path torrent;
+    std::filesystem::path save_dir;
+    bool paused = true;
+  };
+  std::vector<Added> added;
+  imgui_.press_key(view_, 'O', true);
+  EXPECT_EQ(ImGui::GetTopMostPopupModal(), nullptr);  // no way to add yet: nothing opens
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "lt-gui-add-test";
+  std::filesystem::create_directories(dir);
+  const std::filesystem::path torrent = dir / "some.torrent";
+  std::ofstream(torrent) << "d4:infod4:name1:xee";
+  view_.set_add_file(
+      [&](const std::filesystem::path& t, const std::filesystem::path& save, bool paused) {
+        added.push_back({t, save, paused});
+      },
+      dir / "downloads");
+  imgui_.press_key(view_, 'O', true);
+  ImGuiWindow* popup = ImGui::GetTopMostPopupModal();
+  ASSERT_NE(popup, nullptr);
+  EXPECT_STREQ(popup->Name, "Add torrent");
+  // Type the file's path into the path field and press Enter: the dialog adds it.
+  ASSERT_TRUE(imgui_.hover(view_, "##path", 200.0F, "Add torrent"));
+  imgui_.click(view_);
+  imgui_.press_key(view_, 'A', true);  // select the folder shown there
+  imgui_.type(view_, torrent.string());
+  imgui_.press_key(view_, 257);
+  imgui_.frame(view_);
+  ASSERT_EQ(added.size(), 1u);
+  EXPECT_EQ(added[0].torrent, torrent);
+  EXPECT_EQ(added[0].save_dir, dir / "downloads");
+  EXPECT_FALSE(added[0].paused);
+  EXPECT_EQ(ImGui::GetTopMostPopupModal(), nullptr);
+  // Escape closes a second one without adding.
+  imgui_.press_key(view_, 'O', true);
+  ASSERT_NE(ImGui::GetTopMostPopupModal(), nullptr);
+  imgui_.press_key(view_, 256);
+  imgui_.frame(view_);
+  EXPECT_EQ(ImGui::GetTopMostPopupModal(), nullptr);
+  EXPECT_EQ(added.size(), 1u);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

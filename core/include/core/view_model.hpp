@@ -82,6 +82,9 @@ class ViewModel {
   // The GUI posted SetFilePriority: the row's details show it at once (the engine applies it
   // and sends no event for it). Ignored for an unknown torrent or file.
   void note_file_priority(const InfoHash& hash, std::size_t file, Priority priority);
+  // A notification from the GUI itself (a dropped file that is not a torrent), kept with the
+  // engine's (capped the same way).
+  void notify(std::string text, bool error, double now);
   [[nodiscard]] const std::optional<InfoHash>& selected() const noexcept { return selected_; }
   // Of the selected torrent; nullptr until one arrives.
   [[nodiscard]] const engine::PeerSnapshot* peers() const;
@@ -130,7 +133,6 @@ class ViewModel {
                   double now);
   [[nodiscard]] TorrentRow* find_mutable(const InfoHash& hash);
   TorrentRow& add_row(const InfoHash& hash);
-  void notify(std::string text, bool error, double now);
   void record_speed(double now);
   void clear_selected_views();
 

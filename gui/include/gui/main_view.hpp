@@ -2,12 +2,15 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "core/engine_commands.hpp"
 #include "core/view_model.hpp"
+#include "gui/file_browser.hpp"
 #include "gui/theme.hpp"
 
 namespace lt::gui {
@@ -49,6 +52,15 @@ class MainView {
   }
   void set_tracker(LocalTrackerView state) { tracker_ = std::move(state); }
 
+  // File > Add torrent (and drops): the app reads the file and posts AddTorrent, reporting a
+  // bad file as a notification. `save_dir` is where the dialog starts.
+  using AddFile = std::function<void(const std::filesystem::path& torrent,
+                                     const std::filesystem::path& save_dir, bool paused)>;
+  void set_add_file(AddFile add, std::filesystem::path save_dir) {
+    add_file_ = std::move(add);
+    default_save_dir_ = std::move(save_dir);
+  }
+
   // Opens this detail tab (general|pieces|peers) and selects the first torrent once one exists
   // (`gui --view TAB`, for screenshots).
   void show_first_torrent(std::string tab) { wanted_tab_ = std::move(tab); }
@@ -68,6 +80,8 @@ class MainView {
   void draw_status_bar();
   void draw_about_window();
   void draw_tracker_window();
+  void draw_add_dialog();
+  void open_add_dialog();
   void draw_remove_confirmation();
   void select(const InfoHash& hash);
   // Pause or Resume the selected torrent, whichever applies to its state.
@@ -84,6 +98,12 @@ class MainView {
   std::function<void(bool)> tracker_toggle_;
   LocalTrackerView tracker_;
   bool tracker_window_open_ = false;
+  AddFile add_file_;
+  std::filesystem::path default_save_dir_;
+  std::unique_ptr<FileBrowser> browser_;  // while the Add torrent dialog is open
+  bool add_requested_ = false;
+  bool add_paused_ = false;
+  std::string save_dir_text_;
   // Torrent table order from the last header click.
   SortColumn sort_column_ = SortColumn::added;
   bool sort_descending_ = false;
