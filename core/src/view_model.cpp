@@ -157,6 +157,8 @@ void ViewModel::apply(const engine::Event& event, double now) {
           on_message(e.torrent, e.message, true, now);
         } else if constexpr (std::is_same_v<T, engine::Notice>) {
           on_message(e.torrent, e.message, false, now);
+        } else if constexpr (std::is_same_v<T, engine::SettingsState>) {
+          settings_ = e;
         } else if constexpr (std::is_same_v<T, engine::EventsDropped>) {
           resync_requested_ = true;
         } else if constexpr (std::is_same_v<T, engine::Stopped>) {

@@ -173,6 +173,54 @@ void MainView::draw() {
   draw_remove_confirmation();
   draw_tracker_window();
   draw_add_dialog();
+  draw_settings_dialog();
+}
+
+void MainView::draw_settings_dialog() {
+  constexpr const char* kPopup = "Settings";
+  if (settings_requested_) {
+    ImGui::OpenPopup(kPopup);
+    settings_requested_ = false;
+  }
+  const ImGuiViewport* viewport = ImGui::GetMainViewport();
+  ImGui::SetNextWindowPos(viewport->GetCenter(), ImGuiCond_Appearing, ImVec2(0.5F, 0.5F));
+  if (!ImGui::BeginPopupModal(kPopup, nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
+  // The engine remembers these in the database (daemon and window share them).
+  ImGui::TextDisabled("Rates in KiB/s, 0 = unlimited; queue sizes -1 = unlimited");
+  ImGui::SetNextItemWidth(em(8.0F));
+  ImGui::InputInt("Upload limit", &upload_kib_, 64, 1024);
+  ImGui::SetNextItemWidth(em(8.0F));
+  ImGui::InputInt("Download limit", &download_kib_, 64, 1024);
+  ImGui::SetNextItemWidth(em(8.0F));
+  ImGui::InputInt("Active downloads", &max_downloads_);
+  ImGui::SetNextItemWidth(em(8.0F));
+  ImGui::InputInt("Active seeds", &max_seeds_);
+  upload_kib_ = std::clamp(upload_kib_, 0, 1 << 30);
+  download_kib_ = std::clamp(download_kib_, 0, 1 << 30);
+  max_downloads_ = std::clamp(max_downloads_, -1, 100000);
+  max_seeds_ = std::clamp(max_seeds_, -1, 100000);
+  int theme = theme_ == Theme::kDark ? 0 : 1;
+  ImGui::TextUnformatted("Theme");
+  ImGui::SameLine();
+  ImGui::RadioButton("Dark", &theme, 0);
+  ImGui::SameLine();
+  ImGui::RadioButton("Light", &theme, 1);
+  const Theme chosen = theme == 0 ? Theme::kDark : Theme::kLight;
+  if (chosen != theme_) {
+    theme_ = chosen;
+    apply_theme_colors(theme_);
+  }
+  if (ImGui::Button("Apply")) {
+    post_(engine::SetRateLimit{std::nullopt, std::int64_t{upload_kib_} * 1024,
+                               std::int64_t{download_kib_} * 1024});
+    post_(engine::SetQueueLimits{max_downloads_, max_seeds_});
+    ImGui::CloseCurrentPopup();
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Cancel") || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) {
+    ImGui::CloseCurrentPopup();
+  }
+  ImGui::EndPopup();
 }
 
 void MainView::open_add_dialog() {
@@ -289,6 +337,14 @@ void MainView::draw_menu_bar() {
     }
     ImGui::MenuItem("Add magnet...", nullptr, false, kUnavailable);
     ImGui::MenuItem("Create torrent...", nullptr, false, kUnavailable);
+    if (ImGui::MenuItem("Settings...", nullptr, false, model_.settings().has_value())) {
+      const engine::SettingsState& now = *model_.settings();
+      upload_kib_ = static_cast<int>(now.upload_limit / 1024);
+      download_kib_ = static_cast<int>(now.download_limit / 1024);
+      max_downloads_ = now.max_active_downloads;
+      max_seeds_ = now.max_active_seeds;
+      settings_requested_ = true;
+    }
     ImGui::Separator();
     if (ImGui::MenuItem("Quit", shortcut_label('Q').c_str())) {
       quit_requested_ = true;

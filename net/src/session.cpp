@@ -100,6 +100,7 @@ std::uint64_t Session::next_seed() noexcept {
 void Session::start() {
   open_store();
   load_settings();
+  emit_settings();
   open_listeners();
   if (settings_.restore_torrents) restore_torrents();
   asio::co_spawn(io_, status_loop(), asio::detached);
@@ -179,6 +180,11 @@ void Session::load_settings() {
       pick("max_active_downloads", as_int(settings_.max_active_downloads), 3), -1, 100000));
   queue_limits_.max_active_seeds = static_cast<int>(std::clamp<std::int64_t>(
       pick("max_active_seeds", as_int(settings_.max_active_seeds), 5), -1, 100000));
+}
+
+void Session::emit_settings() {
+  emit(engine::SettingsState{global_upload_.rate(), global_download_.rate(),
+                             queue_limits_.max_active_downloads, queue_limits_.max_active_seeds});
 }
 
 void Session::store_setting(std::string_view key, std::int64_t value) {
@@ -391,6 +397,7 @@ void Session::handle(engine::Command command) {
           queue_limits_.max_active_seeds = std::clamp(c.max_active_seeds, -1, 100000);
           store_setting("max_active_downloads", queue_limits_.max_active_downloads);
           store_setting("max_active_seeds", queue_limits_.max_active_seeds);
+          emit_settings();
           update_queue();
         } else if constexpr (std::is_same_v<T, engine::SetRateLimit>) {
           const std::int64_t up = std::max<std::int64_t>(0, c.upload);
@@ -400,6 +407,7 @@ void Session::handle(engine::Command command) {
             global_download_.set_rate(down, Clock::now());
             store_setting("upload_limit", up);
             store_setting("download_limit", down);
+            emit_settings();
           } else if (std::shared_ptr<Torrent> torrent = find(*c.torrent)) {
             torrent->set_rate_limit(up, down);
           } else {

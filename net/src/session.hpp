@@ -69,6 +69,7 @@ class Session {
   // Settings: the EngineSettings values that were given win and are stored; else the stored.
   void load_settings();
   void store_setting(std::string_view key, std::int64_t value);
+  void emit_settings();
   void resume(const std::shared_ptr<Torrent>& torrent);
   void stop(const std::shared_ptr<Torrent>& torrent);
   void remove(const std::shared_ptr<Torrent>& torrent, bool delete_data);

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -100,6 +101,7 @@ class Driver {
       if (const auto* err = std::get_if<engine::Error>(&e)) errors.push_back(err->message);
       if (const auto* n = std::get_if<engine::Notice>(&e)) notices.push_back(n->message);
       if (const auto* r = std::get_if<engine::TorrentRemoved>(&e)) removed.push_back(r->torrent);
+      if (const auto* st = std::get_if<engine::SettingsState>(&e)) reported = *st;
       if (const auto* d = std::get_if<engine::StatusDelta>(&e)) {
         for (const auto& s : d->changed) {
           status[s.torrent] = s;
@@ -124,6 +126,7 @@ class Driver {
   std::vector<std::string> errors;
   std::vector<std::string> notices;
   std::vector<InfoHash> removed;
+  std::optional<engine::SettingsState> reported;  // the engine's SettingsState
 
  private:
   std::unique_ptr<net::Engine> engine_;
@@ -341,6 +344,29 @@ TEST_F(EngineLifecycleTest, MissingFilesAreReportedNotDownloadedAgain) {
       second.wait_until([&] { return second.state(t.info_hash) == TorrentState::missing_files; }));
   EXPECT_NE(second.status[t.info_hash].error.find("vanishing.bin"), std::string::npos);
   EXPECT_FALSE(fs::exists(dir_ / "dl" / t.name));
+}
+
+TEST_F(EngineLifecycleTest, SettingsGivenOnceAreRememberedAndChangesAreStored) {
+  {
+    net::EngineSettings settings = leecher_settings();
+    settings.upload_limit = 100 * 1024;
+    settings.max_active_downloads = 7;
+    Driver first(settings);
+    ASSERT_TRUE(first.wait_until([&] { return first.reported.has_value(); }));
+    EXPECT_EQ(first.reported->upload_limit, 100 * 1024);
+    EXPECT_EQ(first.reported->download_limit, 0);
+    EXPECT_EQ(first.reported->max_active_downloads, 7);
+    EXPECT_EQ(first.reported->max_active_seeds, 5);
+    // A change from the GUI's Settings dialog is reported back and stored.
+    first.post(engine::SetQueueLimits{2, -1});
+    ASSERT_TRUE(first.wait_until([&] { return first.reported->max_active_seeds == -1; }));
+    first.shutdown();
+  }
+  Driver second(leecher_settings());  // nothing given: the stored values apply
+  ASSERT_TRUE(second.wait_until([&] { return second.reported.has_value(); }));
+  EXPECT_EQ(second.reported->upload_limit, 100 * 1024);
+  EXPECT_EQ(second.reported->max_active_downloads, 2);
+  EXPECT_EQ(second.reported->max_active_seeds, -1);
 }
 
 }  // namespace

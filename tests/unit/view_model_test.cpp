@@ -581,5 +581,17 @@ TEST(ViewModel, ProgressAndRatio) {
   EXPECT_EQ(share_ratio(s), 0.5);
 }
 
+TEST(ViewModel, KeepsTheLastSettingsReported) {
+  ViewModel model;
+  EXPECT_FALSE(model.settings().has_value());
+  model.apply(engine::SettingsState{1024, 0, 3, 5}, 0.0);
+  model.apply(engine::SettingsState{2048, 4096, -1, 2}, 1.0);
+  ASSERT_TRUE(model.settings().has_value());
+  EXPECT_EQ(model.settings()->upload_limit, 2048);
+  EXPECT_EQ(model.settings()->download_limit, 4096);
+  EXPECT_EQ(model.settings()->max_active_downloads, -1);
+  EXPECT_EQ(model.settings()->max_active_seeds, 2);
+}
+
 }  // namespace
 }  // namespace lt

@@ -133,6 +133,15 @@ struct Notice {
   std::string message;
 };
 
+// The engine-wide settings in force (sent at start and after each change), for the Settings
+// dialog. Rates in bytes per second (0 = unlimited); queue sizes < 0 = unlimited.
+struct SettingsState {
+  std::int64_t upload_limit = 0;
+  std::int64_t download_limit = 0;
+  int max_active_downloads = 3;
+  int max_active_seeds = 5;
+};
+
 // The event queue was full; this many events were lost. The consumer should ask for a full
 // picture again (a Select, or treat every torrent as changed).
 struct EventsDropped {
@@ -143,6 +152,6 @@ struct EventsDropped {
 struct Stopped {};
 
 using Event = std::variant<TorrentAdded, TorrentRemoved, StatusDelta, PeerSnapshot, PieceSnapshot,
-                           ListenState, Error, Notice, EventsDropped, Stopped>;
+                           ListenState, Error, Notice, SettingsState, EventsDropped, Stopped>;
 
 }  // namespace lt::engine

@@ -111,6 +111,10 @@ class ViewModel {
   [[nodiscard]] const std::string& listen_error() const { return listen_error_; }
 
   // Stopped arrived: the engine thread is done and nothing else will come.
+  // The engine's settings as last reported (nullopt before the first report).
+  [[nodiscard]] const std::optional<engine::SettingsState>& settings() const noexcept {
+    return settings_;
+  }
   [[nodiscard]] bool engine_stopped() const noexcept { return stopped_; }
 
   // Speed history for the Speed tab: at most one sample per kSpeedSampleInterval, covering the
@@ -140,6 +144,7 @@ class ViewModel {
   std::map<InfoHash, std::size_t> index_;  // hash -> position in rows_
   double next_order_ = 0;
   std::optional<InfoHash> selected_;
+  std::optional<engine::SettingsState> settings_;
   std::optional<engine::PeerSnapshot> peers_;
   std::optional<engine::PieceSnapshot> pieces_;
   bool resync_requested_ = false;

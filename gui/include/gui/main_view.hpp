@@ -81,6 +81,7 @@ class MainView {
   void draw_about_window();
   void draw_tracker_window();
   void draw_add_dialog();
+  void draw_settings_dialog();
   void open_add_dialog();
   void draw_remove_confirmation();
   void select(const InfoHash& hash);
@@ -104,6 +105,12 @@ class MainView {
   bool add_requested_ = false;
   bool add_paused_ = false;
   std::string save_dir_text_;
+  bool settings_requested_ = false;
+  // The Settings dialog's fields (KiB/s and counts), filled from the model when it opens.
+  int upload_kib_ = 0;
+  int download_kib_ = 0;
+  int max_downloads_ = 3;
+  int max_seeds_ = 5;
   // Torrent table order from the last header click.
   SortColumn sort_column_ = SortColumn::added;
   bool sort_descending_ = false;
