@@ -89,14 +89,13 @@ std::string eta_text(const engine::TorrentStatus& s) {
   return buffer;
 }
 
+// The bar shows the check's progress while checking, else the ViewModel's progress (the one
+// the Progress column sorts by).
 float progress_of(const engine::TorrentStatus& s) {
-  if (s.state == TorrentState::checking) {
-    return s.wanted_bytes > 0
-               ? static_cast<float>(s.checked_bytes) / static_cast<float>(s.wanted_bytes)
-               : 0.0F;
+  if (s.state == TorrentState::checking && s.wanted_bytes > 0) {
+    return static_cast<float>(s.checked_bytes) / static_cast<float>(s.wanted_bytes);
   }
-  return s.wanted_bytes > 0 ? static_cast<float>(s.wanted_done) / static_cast<float>(s.wanted_bytes)
-                            : 0.0F;
+  return static_cast<float>(progress_fraction(s));
 }
 
 bool is_paused_or_held(TorrentState s) {
@@ -475,8 +474,7 @@ void MainView::draw_torrent_table(float height) {
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(eta_text(s).c_str());
       ImGui::TableNextColumn();
-      ImGui::Text("%.2f", static_cast<double>(s.total_uploaded) /
-                              static_cast<double>(std::max<std::int64_t>(1, s.total_downloaded)));
+      ImGui::Text("%.2f", share_ratio(s));
       ImGui::PopID();
     }
   }

@@ -378,6 +378,16 @@ def watch_settle(pid, seconds):
     return 100.0 * (c1 - c0) / CLK / (t1 - t0)
 
 
+def stop_and_report(p, res):
+    """SIGTERM a client still running; its stop time and any unclean exit go into res."""
+    if p.poll() is None:
+        res["stop_s"], rc = terminate_timed(p)
+        if rc is None:
+            res["problems"].append(f"no exit within {STOP_GRACE:g} s of SIGTERM: killed")
+        elif rc != 0:
+            res["problems"].append(f"exit status {rc} after SIGTERM")
+
+
 def terminate_timed(p):
     """SIGTERM, wait up to STOP_GRACE s: (seconds, exit status or None if it had to be killed)."""
     t0 = time.monotonic()
@@ -471,12 +481,7 @@ def run_ours(binary, pristine_db, workdir, run, torrents, timeout, settle):
         missing = sorted(names - set(first))
         res["problems"].append(f"{len(missing)} of {len(names)} torrents never reported "
                                f"(first: {missing[:5]})")
-    if p.poll() is None:
-        res["stop_s"], rc = terminate_timed(p)
-        if rc is None:
-            res["problems"].append(f"no exit within {STOP_GRACE:g} s of SIGTERM: killed")
-        elif rc != 0:
-            res["problems"].append(f"exit status {rc} after SIGTERM")
+    stop_and_report(p, res)
     reader.join(5)
     out.close()
     lines = reader.lines
@@ -568,12 +573,7 @@ def run_lt(tdir, workdir, run, count, timeout, settle):
     else:
         res["problems"].append(f"exited with status {p.returncode} before usable"
                                if p.poll() is not None else f"not usable after {timeout:g} s")
-    if p.poll() is None:
-        res["stop_s"], rc = terminate_timed(p)
-        if rc is None:
-            res["problems"].append(f"no exit within {STOP_GRACE:g} s of SIGTERM: killed")
-        elif rc != 0:
-            res["problems"].append(f"exit status {rc} after SIGTERM")
+    stop_and_report(p, res)
     reader.join(5)
     err.close()
     if "BYE" in got:
